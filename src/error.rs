@@ -1,0 +1,41 @@
+//! The error type: what stops a run. Warnings that don't stop it are strings in
+//! `tables::Diag`.
+
+use std::fmt;
+use std::io;
+
+#[derive(Debug)]
+pub enum Error {
+    /// The command line is wrong (exit 2).
+    Usage(String),
+    /// The run cannot proceed: no /proc, bad policy, unknown namespace (exit 2).
+    Fatal(String),
+    /// Writing the output failed (a closed pipe is not an error: exit 0).
+    Output(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) | Error::Fatal(m) => f.write_str(m),
+            Error::Output(e) => write!(f, "writing output: {e}"),
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Output(e)
+    }
+}
+
+/// Exit statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Ok = 0,
+    /// `check` found violations.
+    Violations = 1,
+    /// Usage error or fatal error.
+    Error = 2,
+}

@@ -1,0 +1,382 @@
+//! openports: which ports are open, who holds them, and which are reachable from
+//! other hosts, for every network namespace at once, read from /proc only.
+//!
+//! The pipeline (one module per step): `cli` → `source` (the one root seam) →
+//! `netns` (one representative per namespace) → `tables` + `parse` (rows) →
+//! `owners` (inode → every holder) → `filter` → sort → `render`.
+
+pub mod cli;
+pub mod error;
+pub mod exposure;
+pub mod filter;
+pub mod lines;
+pub mod netns;
+pub mod owners;
+pub mod parse;
+pub mod render;
+pub mod socket;
+pub mod source;
+pub mod tables;
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use cli::{Command, Config, Format, NsSelector};
+use error::{Error, Exit};
+use filter::Filter;
+use netns::Netns;
+use owners::{OwnerIndex, ProcInfo};
+use render::{OwnerKind, View};
+use socket::Socket;
+use source::ProcRoot;
+use tables::Diag;
+
+/// Everything one run gathered.
+#[derive(Debug)]
+pub struct Collected {
+    pub namespaces: Vec<Netns>,
+    /// Shown sockets, sorted, duplicates of non-atomic reads removed.
+    pub sockets: Vec<Socket>,
+    pub owners: Option<OwnerIndex>,
+    pub procs: HashMap<u32, ProcInfo>,
+    pub users: HashMap<u32, String>,
+    pub full_visibility: bool,
+    /// Why owners may be hidden (empty when everything was visible).
+    pub hidden_reasons: Vec<String>,
+    /// Warnings to print once (malformed lines, unreadable files).
+    pub warnings: Vec<String>,
+}
+
+impl Collected {
+    pub fn view<'a>(&'a self, cfg: &Config) -> View<'a> {
+        let first = self.sockets.first().map(|s| s.ns);
+        let many = self.sockets.iter().any(|s| Some(s.ns) != first);
+        View {
+            sockets: &self.sockets,
+            namespaces: &self.namespaces,
+            owners: self.owners.as_ref(),
+            procs: &self.procs,
+            users: &self.users,
+            full_visibility: self.full_visibility,
+            extended: cfg.extended,
+            header: cfg.header,
+            color: cfg.color,
+            netns_column: many || cfg.extended,
+        }
+    }
+}
+
+fn fatal(msg: String) -> Error {
+    Error::Fatal(msg)
+}
+
+/// Gather sockets, namespaces and owners as `cfg` asks.
+pub fn collect(cfg: &Config) -> Result<Collected, Error> {
+    let shown_root = cfg.root.display();
+    let src = ProcRoot::new(&cfg.root)
+        .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?;
+    let pids = src
+        .list_pids()
+        .map_err(|e| fatal(format!("cannot list {shown_root}: {e}")))?;
+    if pids.is_empty() && !src.path("net").is_dir() {
+        return Err(fatal(format!(
+            "{shown_root} does not look like /proc: no processes and no net/ directory"
+        )));
+    }
+    let filter = Filter::new(cfg);
+    let mut diag = Diag::default();
+
+    let (disc, mut sockets, owners) = std::thread::scope(|s| {
+        // Walk /proc/*/fd on a second thread while this one reads the tables.
+        let walker = cfg.processes.then(|| s.spawn(|| owners::walk(&src, &pids)));
+        let disc = netns::discover(&src, &pids);
+        let sockets = select(cfg, &src, &disc.list).map(|sel| {
+            let mut out = Vec::new();
+            read_all(&src, &disc.list, &sel, &filter, &mut diag, &mut out);
+            out
+        });
+        let owners = walker.map(|w| w.join().unwrap_or_default());
+        (disc, sockets, owners)
+    });
+    let sockets_ok = &mut sockets;
+    let sockets = std::mem::take(sockets_ok.as_mut().map_err(|e| fatal(e.clone()))?);
+    let mut sockets = sockets;
+    sort_dedup(&mut sockets);
+
+    let mut owners = owners;
+    let mut hidden_reasons = Vec::new();
+    let mut procs = HashMap::new();
+    let mut full_visibility = true;
+    if let Some(ix) = owners.as_mut() {
+        // Threads with their own fd table: only when a socket is still ownerless.
+        if sockets
+            .iter()
+            .any(|s| s.inode != 0 && ix.get(s.inode).is_empty())
+        {
+            owners::walk_thread_tables(&src, &pids, ix);
+        }
+        let euid = unsafe_geteuid();
+        let hidepid = hidepid_active(&src);
+        if ix.denied > 0 || disc.unreadable > 0 {
+            full_visibility = false;
+            hidden_reasons.push(format!(
+                "the fds of {} processes could not be read{}",
+                ix.denied.max(disc.unreadable),
+                if euid != 0 {
+                    " (not running as root)"
+                } else {
+                    " (no ptrace access: missing CAP_SYS_PTRACE or a user namespace?)"
+                }
+            ));
+        }
+        if hidepid && euid != 0 {
+            full_visibility = false;
+            hidden_reasons.push(format!(
+                "{shown_root} is mounted with hidepid, so other users' processes are invisible"
+            ));
+        }
+        let with_cmdline = cfg.extended || cfg.format == Format::Json;
+        let mut wanted: Vec<u32> = sockets
+            .iter()
+            .flat_map(|s| ix.get(s.inode).iter().map(|e| e.1.pid))
+            .filter(|_| true)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for pid in wanted {
+            if let Some(info) = owners::proc_info(&src, pid, with_cmdline) {
+                procs.insert(pid, info);
+            }
+        }
+    }
+    let needs_users = owners.is_some() && (cfg.extended || cfg.format == Format::Json);
+    let users = if needs_users {
+        std::fs::read(&cfg.passwd)
+            .map(|p| owners::passwd_names(&p))
+            .unwrap_or_default()
+    } else {
+        HashMap::new()
+    };
+    Ok(Collected {
+        namespaces: disc.list,
+        sockets,
+        owners,
+        procs,
+        users,
+        full_visibility,
+        hidden_reasons,
+        warnings: diag.warnings,
+    })
+}
+
+fn unsafe_geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Whether the proc mount at the root hides other users' processes.
+fn hidepid_active(src: &ProcRoot) -> bool {
+    let Ok(mi) = src.read_capped("self/mountinfo", 16 << 20) else {
+        return false;
+    };
+    let root = src.root().as_os_str().as_encoded_bytes();
+    lines::Lines::new(&mi).any(|l| {
+        let f: Vec<&[u8]> = l.split(|&b| b == b' ').collect();
+        let Some(dash) = f.iter().position(|&t| t == b"-") else {
+            return false;
+        };
+        f.get(4) == Some(&root)
+            && f.get(dash + 1) == Some(&&b"proc"[..])
+            && f.get(dash + 3).is_some_and(|o| {
+                o.split(|&b| b == b',').any(|opt| {
+                    matches!(
+                        opt,
+                        b"hidepid=1" | b"hidepid=2" | b"hidepid=invisible" | b"hidepid=noaccess"
+                    )
+                })
+            })
+    })
+}
+
+/// Which namespaces to read: all, or those `-N` names.
+fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
+    if cfg.netns.is_empty() {
+        return Ok(vec![true; list.len()]);
+    }
+    let mut sel = vec![false; list.len()];
+    for want in &cfg.netns {
+        let hit: Vec<usize> = match want {
+            NsSelector::SelfNs => idx(list, |n| n.is_self),
+            NsSelector::Inode(i) => idx(list, |n| n.inode == Some(*i)),
+            NsSelector::Pid(p) => match src
+                .readlink(format!("{p}/ns/net"))
+                .ok()
+                .and_then(|t| parse::netns_link(&t))
+            {
+                Some(ino) => idx(list, |n| n.inode == Some(ino)),
+                None => idx(list, |n| n.pids.contains(p)),
+            },
+            NsSelector::Name(name) if name.contains('/') => {
+                use std::os::unix::fs::MetadataExt;
+                match std::fs::metadata(name) {
+                    Ok(m) => idx(list, |n| n.inode == Some(m.ino())),
+                    Err(e) => return Err(format!("--netns {name}: {e}")),
+                }
+            }
+            NsSelector::Name(name) => idx(list, |n| n.name.as_deref() == Some(name)),
+        };
+        if hit.is_empty() {
+            return Err(format!("no network namespace matches --netns {}", show(want)));
+        }
+        for i in hit {
+            sel[i] = true;
+        }
+    }
+    Ok(sel)
+}
+
+fn show(s: &NsSelector) -> String {
+    match s {
+        NsSelector::SelfNs => "self".into(),
+        NsSelector::Pid(p) => format!("pid:{p}"),
+        NsSelector::Inode(i) => i.to_string(),
+        NsSelector::Name(n) => n.clone(),
+    }
+}
+
+fn idx(list: &[Netns], f: impl Fn(&Netns) -> bool) -> Vec<usize> {
+    list.iter()
+        .enumerate()
+        .filter(|(_, n)| f(n))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Read the tables of every selected namespace exactly once.
+fn read_all(
+    src: &ProcRoot,
+    list: &[Netns],
+    sel: &[bool],
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    let mut enter = Vec::new();
+    for (ix, ns) in list.iter().enumerate() {
+        if !sel[ix] {
+            continue;
+        }
+        let dir = if ns.is_self && src.path("net").is_dir() {
+            Some("net".to_string())
+        } else {
+            ns.pids
+                .iter()
+                .map(|p| format!("{p}/net"))
+                .find(|d| src.path(d).is_dir())
+        };
+        match (dir, &ns.mount) {
+            (Some(d), _) => tables::read_namespace(src, &d, ix as u32, filter, diag, out),
+            (None, Some(m)) if src.is_live() => enter.push((ix, m.clone())),
+            _ => diag.warn(format!(
+                "network namespace {}: no process in it to read its tables through",
+                ns.label()
+            )),
+        }
+    }
+    if enter.is_empty() {
+        return;
+    }
+    let results = netns::with_entered(&enter, |ix, dir| {
+        let mut d = Diag::default();
+        let mut v = Vec::new();
+        tables::read_namespace(src, dir, ix as u32, filter, &mut d, &mut v);
+        (d, v)
+    });
+    for (ix, r) in results {
+        match r {
+            Ok((d, v)) => {
+                diag.warnings.extend(d.warnings);
+                out.extend(v);
+            }
+            Err(e) => diag.warn(format!(
+                "network namespace {}: cannot enter {}: {e}",
+                list[ix].label(),
+                list[ix]
+                    .mount
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// Output order: namespace, protocol, local port, local address, peer, inode.
+/// A socket that a non-atomic read returned twice (same inode ≠ 0, same local and
+/// remote address) is kept once.
+pub fn sort_dedup(v: &mut Vec<Socket>) {
+    v.sort_unstable_by(|a, b| {
+        (a.ns, a.proto, a.local.port, a.local.ip, a.remote, a.inode, a.state).cmp(&(
+            b.ns,
+            b.proto,
+            b.local.port,
+            b.local.ip,
+            b.remote,
+            b.inode,
+            b.state,
+        ))
+    });
+    v.dedup_by(|a, b| {
+        a.inode != 0
+            && a.inode == b.inode
+            && a.ns == b.ns
+            && a.proto == b.proto
+            && a.local == b.local
+            && a.remote == b.remote
+    });
+}
+
+/// Run the configured command, writing results to `out` and diagnostics to `err`.
+/// Returns the exit status.
+pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    match &cfg.command {
+        Command::List => list(cfg, out, err),
+        Command::Check { .. } | Command::Baseline => Err(Error::Usage(
+            "check and baseline are not available yet".into(),
+        )),
+    }
+}
+
+fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
+    for w in &c.warnings {
+        let _ = writeln!(err, "openports: {w}");
+    }
+}
+
+fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
+    let hidden = c
+        .sockets
+        .iter()
+        .filter(|s| view.owner_kind(s) == OwnerKind::Hidden)
+        .count();
+    if hidden > 0 {
+        let _ = writeln!(
+            err,
+            "openports: owners of {hidden} sockets may be hidden: {}; run as root to see them",
+            c.hidden_reasons.join("; ")
+        );
+    }
+}
+
+fn list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let c = collect(cfg)?;
+    print_diagnostics(&c, err);
+    let view = c.view(cfg);
+    match cfg.format {
+        Format::Table => render::table::write(&view, out)?,
+        Format::Json => render::json::write(&view, out)?,
+    }
+    out.flush()?;
+    hidden_notice(&c, &view, err);
+    Ok(Exit::Ok)
+}

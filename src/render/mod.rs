@@ -1,0 +1,126 @@
+//! Output: the table and NDJSON writers. Both read a [`View`] and write to any
+//! `impl Write`; all escaping of untrusted text happens here (see [`escape`]).
+
+pub mod escape;
+pub mod json;
+pub mod table;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::exposure::{Exposure, classify};
+use crate::netns::Netns;
+use crate::owners::{Owner, OwnerIndex, ProcInfo};
+use crate::socket::{Endpoint, Socket};
+
+/// Why a socket has no listed owner, or that it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// At least one process holds it.
+    Process,
+    /// inode ≠ 0, every process visible, and none holds it: a kernel socket.
+    Kernel,
+    /// Not every process's fds could be read: the holder may be hidden.
+    Hidden,
+    /// inode 0: TIME-WAIT and request sockets belong to no file.
+    None,
+    /// Owners were not looked up (`--no-processes`).
+    NotLooked,
+}
+
+impl OwnerKind {
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            OwnerKind::Process => Some("process"),
+            OwnerKind::Kernel => Some("kernel"),
+            OwnerKind::Hidden => Some("hidden"),
+            OwnerKind::None => Some("none"),
+            OwnerKind::NotLooked => None,
+        }
+    }
+}
+
+/// Everything the writers need: sockets in output order and what they refer to.
+pub struct View<'a> {
+    pub sockets: &'a [Socket],
+    pub namespaces: &'a [Netns],
+    /// `None` with `--no-processes`.
+    pub owners: Option<&'a OwnerIndex>,
+    pub procs: &'a HashMap<u32, ProcInfo>,
+    pub users: &'a HashMap<u32, String>,
+    /// Every process's fds could be read.
+    pub full_visibility: bool,
+    pub extended: bool,
+    pub header: bool,
+    pub color: bool,
+    /// Show the Netns column.
+    pub netns_column: bool,
+}
+
+impl View<'_> {
+    pub fn owners_of(&self, s: &Socket) -> &[(u64, Owner)] {
+        match self.owners {
+            Some(ix) if s.inode != 0 => ix.get(s.inode),
+            _ => &[],
+        }
+    }
+
+    pub fn owner_kind(&self, s: &Socket) -> OwnerKind {
+        if self.owners.is_none() {
+            OwnerKind::NotLooked
+        } else if s.inode == 0 {
+            OwnerKind::None
+        } else if !self.owners_of(s).is_empty() {
+            OwnerKind::Process
+        } else if self.full_visibility {
+            OwnerKind::Kernel
+        } else {
+            OwnerKind::Hidden
+        }
+    }
+
+    pub fn ns(&self, s: &Socket) -> &Netns {
+        &self.namespaces[s.ns as usize]
+    }
+
+    pub fn exposure(&self, s: &Socket) -> Exposure {
+        classify(s.local.ip)
+    }
+
+    /// "host" for the host namespace, "netns" for any other (a container's
+    /// wildcard is not host exposure).
+    pub fn scope(&self, s: &Socket) -> &'static str {
+        if self.ns(s).host || self.namespaces.iter().all(|n| !n.host) {
+            "host"
+        } else {
+            "netns"
+        }
+    }
+
+    pub fn user_name(&self, uid: u32) -> Option<&str> {
+        self.users.get(&uid).map(String::as_str)
+    }
+}
+
+/// Address text without brackets (JSON `local_addr`).
+pub fn addr_text(ip: IpAddr) -> String {
+    ip.to_string()
+}
+
+/// `addr:port` as ss prints it: IPv6 in brackets, port 0 as `*`.
+pub fn push_endpoint(s: &mut String, e: &Endpoint) {
+    match e.ip {
+        IpAddr::V4(a) => {
+            let _ = write!(s, "{a}");
+        }
+        IpAddr::V6(a) => {
+            let _ = write!(s, "[{a}]");
+        }
+    }
+    if e.port == 0 {
+        s.push_str(":*");
+    } else {
+        let _ = write!(s, ":{}", e.port);
+    }
+}

@@ -1,0 +1,213 @@
+//! `ProcRoot`: the only code that touches the filesystem. Every path the tool
+//! reads is below one root (`--proc-root`, default `/proc`), so a directory of
+//! plain files and dangling symlinks can stand in for procfs in tests.
+
+use std::ffi::{CString, OsStr};
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// procfs's `f_type` (`include/uapi/linux/magic.h`).
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+#[derive(Clone, Debug)]
+pub struct ProcRoot {
+    root: PathBuf,
+    live: bool,
+}
+
+impl ProcRoot {
+    /// A root directory; `live` tells whether it is a real procfs mount (statfs),
+    /// which enables what only a live kernel can do (entering namespaces).
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<ProcRoot> {
+        let root = root.into();
+        let meta = fs::metadata(&root)?;
+        if !meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
+        }
+        let live = is_procfs(&root);
+        Ok(ProcRoot { root, live })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// True when the root is a mounted procfs, not a fixture tree.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// The full path of `rel` below the root.
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Numeric entries of the root: the visible processes, ascending.
+    pub fn list_pids(&self) -> io::Result<Vec<u32>> {
+        let mut pids = Vec::new();
+        for entry in fs::read_dir(&self.root)? {
+            let Ok(entry) = entry else { continue };
+            if let Some(pid) = parse_u32(entry.file_name().as_bytes()) {
+                pids.push(pid);
+            }
+        }
+        pids.sort_unstable();
+        Ok(pids)
+    }
+
+    /// Open a file below the root for streaming.
+    pub fn open(&self, rel: impl AsRef<Path>) -> io::Result<File> {
+        File::open(self.path(rel))
+    }
+
+    /// Read a small file (comm, status, cmdline, cgroup, mountinfo) whole, up to `cap` bytes.
+    pub fn read_capped(&self, rel: impl AsRef<Path>, cap: usize) -> io::Result<Vec<u8>> {
+        let f = File::open(self.path(rel))?;
+        let mut buf = Vec::new();
+        f.take(cap as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// The target of a symlink below the root, as bytes. Never follows it.
+    pub fn readlink(&self, rel: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+        Ok(fs::read_link(self.path(rel))?
+            .into_os_string()
+            .into_encoded_bytes())
+    }
+
+    /// The inode number of a file below the root (`stat`, following links).
+    pub fn inode(&self, rel: impl AsRef<Path>) -> io::Result<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(self.path(rel))?;
+        Ok((m.dev(), m.ino()))
+    }
+
+    /// A directory below the root opened for `*at` calls (the fd walk).
+    pub fn open_dir(&self, rel: impl AsRef<Path>) -> io::Result<Dir> {
+        Dir::open(&self.path(rel))
+    }
+}
+
+/// Parse a whole byte string as a decimal u32 (`"1234"`); anything else is `None`.
+pub fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+fn is_procfs(p: &Path) -> bool {
+    let Ok(c) = CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-buffer.
+    unsafe {
+        let mut st: libc::statfs = std::mem::zeroed();
+        libc::statfs(c.as_ptr(), &mut st) == 0 && st.f_type as i64 == PROC_SUPER_MAGIC
+    }
+}
+
+/// An open directory whose entries are read and whose links are resolved
+/// relative to it (`getdents` + `readlinkat`): one path lookup per fd instead of
+/// four, and no allocation per link.
+pub struct Dir {
+    fd: libc::c_int,
+}
+
+impl Dir {
+    pub fn open(path: &Path) -> io::Result<Dir> {
+        let c = CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: valid C string; flags are plain constants.
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Dir { fd })
+    }
+
+    /// Call `f` with the name of every entry except `.` and `..`.
+    pub fn for_each_name(&self, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+        // getdents64 directly: std's ReadDir needs a path, and reopening it would
+        // cost another lookup.
+        let mut buf = [0u8; 8192];
+        loop {
+            // SAFETY: buf is valid for writes of its length.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_getdents64,
+                    self.fd,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                )
+            };
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            let n = n as usize;
+            let mut off = 0;
+            while off + 19 <= n {
+                // struct linux_dirent64 { u64 ino; i64 off; u16 reclen; u8 type; char name[]; }
+                let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+                if reclen == 0 || off + reclen > n {
+                    break;
+                }
+                let name = &buf[off + 19..off + reclen];
+                let name = &name[..memchr::memchr(0, name).unwrap_or(name.len())];
+                if name != b"." && name != b".." {
+                    f(name);
+                }
+                off += reclen;
+            }
+        }
+    }
+
+    /// `readlinkat(dir, name)` into `buf`; returns the target bytes.
+    pub fn readlink<'b>(&self, name: &[u8], buf: &'b mut [u8]) -> io::Result<&'b [u8]> {
+        let mut cname = [0u8; 64];
+        if name.len() >= cname.len() || name.contains(&0) {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        }
+        cname[..name.len()].copy_from_slice(name);
+        // SAFETY: cname is NUL-terminated; buf is valid for writes of its length.
+        let n = unsafe {
+            libc::readlinkat(
+                self.fd,
+                cname.as_ptr().cast(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(&buf[..n as usize])
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        // SAFETY: fd was opened by us and is closed once.
+        unsafe {
+            libc::close(self.fd);
+        }
+    }
+}
+
+/// Bytes → `&OsStr`, for building paths from process-controlled names.
+pub fn os(b: &[u8]) -> &OsStr {
+    OsStr::from_bytes(b)
+}

@@ -1,0 +1,155 @@
+//! Reading the inet tables of one namespace into sockets.
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
+use crate::filter::Filter;
+use crate::lines::{Line, scan};
+use crate::parse::{ByteOrder, TableKind, inet_line, is_blank};
+use crate::socket::{Family, Proto, Socket, state};
+use crate::source::ProcRoot;
+
+/// Read size: large, so the kernel formats many rows per `read()` (fewer rows
+/// repeated or missed when the table changes between reads).
+const CHUNK: usize = 256 * 1024;
+/// Real rows are under 200 bytes; anything longer than this is not a row.
+const MAX_LINE: usize = 4096;
+/// Malformed-line warnings per file before they are summarised.
+const MAX_WARNINGS: usize = 10;
+
+/// Where warnings go (they are printed by the caller, once).
+#[derive(Debug, Default)]
+pub struct Diag {
+    pub warnings: Vec<String>,
+}
+
+impl Diag {
+    pub fn warn(&mut self, msg: String) {
+        self.warnings.push(msg);
+    }
+}
+
+/// How to read a table.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOpts {
+    pub ns: u32,
+    pub proto: Proto,
+    pub family: Family,
+    /// Stop at the first TCP row past the listening part (live procfs only: the
+    /// kernel emits every listener before the established hash, and formats rows
+    /// only as they are read).
+    pub stop_after_listeners: bool,
+}
+
+/// Parse a table from `r`; keep rows `filter` wants. `path` names the file in
+/// warnings (`openports: PATH:LINE: what is wrong`).
+pub fn read_table<R: Read>(
+    r: R,
+    path: &str,
+    o: ReadOpts,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) -> io::Result<()> {
+    let kind = match o.proto {
+        Proto::Tcp => TableKind::Tcp,
+        _ => TableKind::Datagram,
+    };
+    let mut bad = 0usize;
+    scan(r, CHUNK, MAX_LINE, |line| {
+        let (n, text) = match line {
+            Line::Text(1, _) | Line::TooLong(1) => return ControlFlow::Continue(()), // header
+            Line::Text(n, t) => (n, t),
+            Line::TooLong(n) => {
+                bad += 1;
+                if bad <= MAX_WARNINGS {
+                    diag.warn(format!("{path}:{n}: line longer than {MAX_LINE} bytes"));
+                }
+                return ControlFlow::Continue(());
+            }
+        };
+        if is_blank(text) {
+            return ControlFlow::Continue(());
+        }
+        let row = match inet_line(text, kind, ByteOrder::NATIVE) {
+            Ok(r) => r,
+            Err(e) => {
+                bad += 1;
+                if bad <= MAX_WARNINGS {
+                    diag.warn(format!("{path}:{n}: {e}"));
+                }
+                return ControlFlow::Continue(());
+            }
+        };
+        if o.stop_after_listeners
+            && o.proto == Proto::Tcp
+            && row.state != state::LISTEN
+            && row.state != state::SYN_RECV
+        {
+            return ControlFlow::Break(());
+        }
+        let s = Socket {
+            ns: o.ns,
+            proto: o.proto,
+            family: o.family,
+            state: row.state,
+            local: row.local,
+            remote: row.remote,
+            recv_q: row.rx_queue,
+            send_q: row.tx_queue,
+            uid: row.uid,
+            inode: row.inode,
+        };
+        if filter.matches(&s) {
+            out.push(s);
+        }
+        ControlFlow::Continue(())
+    })?;
+    if bad > MAX_WARNINGS {
+        diag.warn(format!(
+            "{path}: {} more malformed lines skipped",
+            bad - MAX_WARNINGS
+        ));
+    }
+    Ok(())
+}
+
+/// Read every wanted table of one namespace, whose tables are in `dir` below the
+/// root (`net`, `PID/net`, `thread-self/net`). A missing table (IPv6 disabled, no
+/// UDP-Lite) is not an error; an unreadable one is a warning.
+pub fn read_namespace(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    for proto in Proto::ALL {
+        for family in [Family::Inet, Family::Inet6] {
+            if !filter.wants_table(proto, family) {
+                continue;
+            }
+            let rel = format!("{dir}/{}", proto.table(family));
+            let path = src.path(&rel);
+            let shown = path.display().to_string();
+            let f = match src.open(&rel) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    diag.warn(format!("{shown}: cannot read: {e}"));
+                    continue;
+                }
+            };
+            let o = ReadOpts {
+                ns,
+                proto,
+                family,
+                stop_after_listeners: filter.listeners_only() && src.is_live(),
+            };
+            if let Err(e) = read_table(f, &shown, o, filter, diag, out) {
+                diag.warn(format!("{shown}: read failed: {e}"));
+            }
+        }
+    }
+}
