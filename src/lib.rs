@@ -5,6 +5,7 @@
 //! `netns` (one representative per namespace) → `tables` + `parse` (rows) →
 //! `owners` (inode → every holder) → `filter` → sort → `render`.
 
+pub mod check;
 pub mod cli;
 pub mod error;
 pub mod exposure;
@@ -341,13 +342,12 @@ pub fn sort_dedup(v: &mut Vec<Socket>) {
 pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     match &cfg.command {
         Command::List => list(cfg, out, err),
-        Command::Check { .. } | Command::Baseline => Err(Error::Usage(
-            "check and baseline are not available yet".into(),
-        )),
+        Command::Check { .. } => check::run_check(cfg, out, err),
+        Command::Baseline => check::run_baseline(cfg, out, err),
     }
 }
 
-fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
+pub fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
     for w in &c.warnings {
         let _ = writeln!(err, "openports: {w}");
     }
