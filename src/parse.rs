@@ -379,3 +379,7 @@ pub fn stat_comm(stat: &[u8]) -> Option<&[u8]> {
     }
     Some(&stat[open + 1..close])
 }
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
