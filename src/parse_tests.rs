@@ -237,7 +237,7 @@ fn malformed_lines_name_the_column_and_the_expectation() {
         ),
         (
             b"0: 0100007F:0050 00000000:0000 0A 0:0 00:0 0 0 0 1\0",
-            49,
+            50,
             "inode (decimal)",
         ),
     ];
