@@ -478,11 +478,14 @@ static void raise_nofile(long need)
         errno = EMFILE;
         die("need %ld fds in one process but fs.nr_open is %ld; use more processes", need, nr_open);
     }
-    if ((long)rl.rlim_max < need)
-        rl.rlim_max = need; /* needs root (CAP_SYS_RESOURCE) */
+    long hard = (long)rl.rlim_max;
+    if (hard < need)
+        rl.rlim_max = need; /* needs CAP_SYS_RESOURCE */
     rl.rlim_cur = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die("setrlimit RLIMIT_NOFILE to %ld (not root? try more processes)", need);
+        die("raising RLIMIT_NOFILE to %ld per process (hard limit %ld; raising it needs "
+            "CAP_SYS_RESOURCE): use more processes (BENCH_PROCS) or fewer sockets",
+            need, hard);
 }
 
 static void usage(void)

@@ -104,6 +104,13 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
             ns.is_self = true;
         }
     }
+    // Without PID 1 in view (a capture of one namespace, or hidepid), the
+    // namespace we read as ourselves stands for the host.
+    if !d.list.iter().any(|n| n.host)
+        && let Some(ns) = d.list.iter_mut().find(|n| n.is_self)
+    {
+        ns.host = true;
+    }
     add_mounted(src, &mut d);
     for ns in &mut d.list {
         if !ns.host {
@@ -118,6 +125,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
         d.list.push(Netns {
             inode: self_ino,
             is_self: true,
+            host: true,
             ..Netns::default()
         });
     }

@@ -91,7 +91,7 @@ impl View<'_> {
     /// "host" for the host namespace, "netns" for any other (a container's
     /// wildcard is not host exposure).
     pub fn scope(&self, s: &Socket) -> &'static str {
-        if self.ns(s).host || self.namespaces.iter().all(|n| !n.host) {
+        if self.ns(s).host {
             "host"
         } else {
             "netns"

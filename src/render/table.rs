@@ -107,14 +107,18 @@ fn push_process(v: &View<'_>, s: &Socket, out: &mut String) {
         OwnerKind::NotLooked => return,
     }
     out.push_str("users:(");
-    for (i, (_, o)) in v.owners_of(s).iter().enumerate() {
+    let owners = v.owners_of(s);
+    for (i, (_, o)) in owners.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         let info = v.procs.get(&o.pid);
         let comm = info.map(|p| quoted(&p.comm)).unwrap_or_default();
         let _ = write!(out, "(\"{comm}\",pid={},fd={}", o.pid, o.fd);
-        if let Some(p) = info {
+        // Details once per process: a process holding the socket on several fds
+        // repeats only its fd.
+        let first_of_pid = i == 0 || owners[i - 1].1.pid != o.pid;
+        if let Some(p) = info.filter(|_| first_of_pid) {
             if v.extended {
                 if let Some(uid) = p.uid {
                     match v.user_name(uid) {

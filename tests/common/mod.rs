@@ -19,9 +19,22 @@ pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
+/// A command that runs the binary under test: directly, or through
+/// `OPENPORTS_RUNNER` (e.g. `qemu-aarch64-static` for a cross-built binary).
+pub fn command() -> Command {
+    match std::env::var("OPENPORTS_RUNNER") {
+        Ok(r) if !r.is_empty() => {
+            let mut c = Command::new(r);
+            c.arg(bin());
+            c
+        }
+        _ => Command::new(bin()),
+    }
+}
+
 /// Run openports with `args`, a clean environment and no stdin.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(bin())
+    command()
         .args(args)
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
