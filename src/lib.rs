@@ -89,7 +89,10 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
 
     let (disc, mut sockets, owners) = std::thread::scope(|s| {
         // Walk /proc/*/fd on a second thread while this one reads the tables.
-        let walker = cfg.processes.then(|| s.spawn(|| owners::walk(&src, &pids)));
+        // A tree without processes (a capture of net/ alone) has no owners to
+        // find: report them as not looked up rather than as kernel sockets.
+        let walker = (cfg.processes && !pids.is_empty())
+            .then(|| s.spawn(|| owners::walk(&src, &pids)));
         let disc = netns::discover(&src, &pids);
         let sockets = select(cfg, &src, &disc.list).map(|sel| {
             let mut out = Vec::new();
@@ -378,5 +381,60 @@ fn list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, 
     }
     out.flush()?;
     hidden_notice(&c, &view, err);
+    if cfg.summary {
+        let _ = writeln!(err, "{}", summary(&c, &view));
+    }
     Ok(Exit::Ok)
+}
+
+/// One line for a person at a terminal: how many listeners, where, how exposed,
+/// and what deserves a look (hidden owners, deleted executables).
+pub fn summary(c: &Collected, view: &View<'_>) -> String {
+    use exposure::Exposure;
+    let listening: Vec<&Socket> = c.sockets.iter().filter(|s| s.is_listening()).collect();
+    let mut ns: Vec<u32> = listening.iter().map(|s| s.ns).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    let mut by_class: Vec<String> = Vec::new();
+    let mut exposed = 0;
+    for class in Exposure::ALL {
+        if class == Exposure::Loopback {
+            continue;
+        }
+        let n = listening
+            .iter()
+            .filter(|s| view.exposure(s) == class)
+            .count();
+        if n > 0 {
+            exposed += n;
+            by_class.push(format!("{} {n}", class.name()));
+        }
+    }
+    let hidden = listening
+        .iter()
+        .filter(|s| view.owner_kind(s) == OwnerKind::Hidden)
+        .count();
+    let deleted = listening
+        .iter()
+        .filter(|s| {
+            view.owners_of(s)
+                .iter()
+                .any(|(_, o)| c.procs.get(&o.pid).is_some_and(|p| p.exe_deleted))
+        })
+        .count();
+    let mut line = format!(
+        "openports: {} listening sockets in {} namespace{}; {exposed} exposed",
+        listening.len(),
+        ns.len(),
+        if ns.len() == 1 { "" } else { "s" }
+    );
+    if !by_class.is_empty() {
+        line.push_str(&format!(" ({})", by_class.join(", ")));
+    }
+    if c.owners.is_some() {
+        line.push_str(&format!(
+            "; {hidden} with hidden owners; {deleted} held by deleted executables"
+        ));
+    }
+    line
 }

@@ -158,8 +158,9 @@ pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
             if set.is_none() || set == main_set {
                 continue;
             }
+            // Reported as the process (thread group), as ss does.
             if let Ok(dir) = src.open_dir(&path) {
-                let _ = walk_fd_dir(&dir, tid, &mut more);
+                let _ = walk_fd_dir(&dir, pid, &mut more);
             }
         }
     }
