@@ -9,6 +9,10 @@ pub fn run_check(_cfg: &Config, _out: &mut dyn Write, _err: &mut dyn Write) -> R
     Err(Error::Usage("check is not implemented yet".into()))
 }
 
-pub fn run_baseline(_cfg: &Config, _out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn run_baseline(
+    _cfg: &Config,
+    _out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<Exit, Error> {
     Err(Error::Usage("baseline is not implemented yet".into()))
 }

@@ -91,8 +91,8 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         // Walk /proc/*/fd on a second thread while this one reads the tables.
         // A tree without processes (a capture of net/ alone) has no owners to
         // find: report them as not looked up rather than as kernel sockets.
-        let walker = (cfg.processes && !pids.is_empty())
-            .then(|| s.spawn(|| owners::walk(&src, &pids)));
+        let walker =
+            (cfg.processes && !pids.is_empty()).then(|| s.spawn(|| owners::walk(&src, &pids)));
         let disc = netns::discover(&src, &pids);
         let sockets = select(cfg, &src, &disc.list).map(|sel| {
             let mut out = Vec::new();
@@ -230,7 +230,10 @@ fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, Str
             NsSelector::Name(name) => idx(list, |n| n.name.as_deref() == Some(name)),
         };
         if hit.is_empty() {
-            return Err(format!("no network namespace matches --netns {}", show(want)));
+            return Err(format!(
+                "no network namespace matches --netns {}",
+                show(want)
+            ));
         }
         for i in hit {
             sel[i] = true;
@@ -320,15 +323,24 @@ fn read_all(
 /// remote address) is kept once.
 pub fn sort_dedup(v: &mut Vec<Socket>) {
     v.sort_unstable_by(|a, b| {
-        (a.ns, a.proto, a.local.port, a.local.ip, a.remote, a.inode, a.state).cmp(&(
-            b.ns,
-            b.proto,
-            b.local.port,
-            b.local.ip,
-            b.remote,
-            b.inode,
-            b.state,
-        ))
+        (
+            a.ns,
+            a.proto,
+            a.local.port,
+            a.local.ip,
+            a.remote,
+            a.inode,
+            a.state,
+        )
+            .cmp(&(
+                b.ns,
+                b.proto,
+                b.local.port,
+                b.local.ip,
+                b.remote,
+                b.inode,
+                b.state,
+            ))
     });
     v.dedup_by(|a, b| {
         a.inode != 0

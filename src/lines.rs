@@ -176,12 +176,7 @@ mod tests {
             let got = scanned(&text, chunk, 20);
             assert_eq!(
                 got,
-                vec![
-                    Ok(b"short".to_vec()),
-                    Err(2),
-                    Ok(b"after".to_vec()),
-                    Err(4)
-                ],
+                vec![Ok(b"short".to_vec()), Err(2), Ok(b"after".to_vec()), Err(4)],
                 "chunk {chunk}"
             );
         }

@@ -129,7 +129,8 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
             ..Netns::default()
         });
     }
-    d.list.sort_by_key(|n| (!n.host, !n.is_self, n.inode.is_none(), n.inode));
+    d.list
+        .sort_by_key(|n| (!n.host, !n.is_self, n.inode.is_none(), n.inode));
     d
 }
 
@@ -192,8 +193,9 @@ fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
                 ns.mount = Some(if prefix.is_empty() {
                     PathBuf::from(crate::source::os(&point))
                 } else {
-                    src.path(prefix)
-                        .join(crate::source::os(point.strip_prefix(b"/").unwrap_or(&point)))
+                    src.path(prefix).join(crate::source::os(
+                        point.strip_prefix(b"/").unwrap_or(&point),
+                    ))
                 });
             }
             if ns.name.is_none() {
@@ -291,7 +293,10 @@ pub fn container_id(cgroup: &[u8]) -> Option<String> {
                 return Some(lossy(name));
             }
         }
-        let comps: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+        let comps: Vec<&[u8]> = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
         for w in comps.windows(2) {
             if (w[0] == b"docker" || w[0].starts_with(b"pod") || w[0] == b"libpod")
                 && is_hex_id(w[1])
@@ -380,7 +385,9 @@ mod tests {
         let cases = [
             format!("0::/system.slice/docker-{id}.scope\n"),
             format!("12:pids:/docker/{id}\n0::/docker/{id}\n"),
-            format!("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1234.slice/cri-containerd-{id}.scope\n"),
+            format!(
+                "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1234.slice/cri-containerd-{id}.scope\n"
+            ),
             format!("0::/kubepods/besteffort/pod0c6f6ba8-52a4-4f36-b5d6-2b55c7d1d3a1/{id}\n"),
             format!("0::/machine.slice/libpod-{id}.scope/container\n"),
             format!("0::/system.slice/crio-{id}.scope\n"),

@@ -125,10 +125,7 @@ pub fn walk(src: &ProcRoot, pids: &[u32]) -> OwnerIndex {
 }
 
 fn is_denied(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::PermissionDenied
-    ) || e.raw_os_error() == Some(libc::EPERM)
+    matches!(e.kind(), io::ErrorKind::PermissionDenied) || e.raw_os_error() == Some(libc::EPERM)
 }
 
 /// Threads created without CLONE_FILES have their own fd table under

@@ -138,7 +138,8 @@ fn big_endian_mips_router_tcp_row() {
 #[test]
 fn ports_are_host_order_on_every_architecture() {
     for order in [LE, BE] {
-        let line = b"0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1";
+        let line =
+            b"0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1";
         assert_eq!(
             inet_line(line, TableKind::Tcp, order).unwrap().local.port,
             22
@@ -152,7 +153,8 @@ fn sl_wider_than_four_digits_and_tabs() {
     let r = inet_line(line, TableKind::Tcp, LE).unwrap();
     assert_eq!(r.sl, 123456);
     assert_eq!(r.uid, 1000);
-    let tabbed = b"1:\t0100007F:0050\t00000000:0000\t0A\t00000000:00000000\t00:00000000\t00000000\t0\t0\t7";
+    let tabbed =
+        b"1:\t0100007F:0050\t00000000:0000\t0A\t00000000:00000000\t00:00000000\t00000000\t0\t0\t7";
     assert_eq!(inet_line(tabbed, TableKind::Tcp, LE).unwrap().inode, 7);
 }
 
@@ -205,14 +207,16 @@ fn inode_and_drops_are_64_bit_and_signed_drops_wrap() {
     assert_eq!(r.inode, u64::MAX);
     assert_eq!(r.drops, Some(1 << 32));
     // `drops` printed with %d by old kernels: -1 is the 32-bit counter 0xffffffff.
-    let line = b"1: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 5 2 0 -1";
+    let line =
+        b"1: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 5 2 0 -1";
     let r = inet_line(line, TableKind::Datagram, LE).unwrap();
     assert_eq!(r.drops, Some(0xffff_ffff));
 }
 
 #[test]
 fn crlf_line_endings() {
-    let line = b"0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 77 1 0\r";
+    let line =
+        b"0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 77 1 0\r";
     assert_eq!(inet_line(line, TableKind::Tcp, LE).unwrap().inode, 77);
 }
 
@@ -220,11 +224,31 @@ fn crlf_line_endings() {
 fn malformed_lines_name_the_column_and_the_expectation() {
     let cases: [(&[u8], usize, &str); 9] = [
         (b"", 1, "slot number followed by ':'"),
-        (b"  sl  local_address rem_address", 3, "slot number followed by ':'"),
-        (b"0: 0100007F0050 00000000:0000 0A", 4, "local ADDR:PORT in hex"),
-        (b"0: 0100007F:10050 00000000:0000 0A", 4, "local ADDR:PORT in hex"),
-        (b"0: 0100007F:0050 00000000:0000", 31, "state (2 hex digits)"),
-        (b"0: 0100007F:0050 00000000:0000 ZZ", 32, "state (2 hex digits)"),
+        (
+            b"  sl  local_address rem_address",
+            3,
+            "slot number followed by ':'",
+        ),
+        (
+            b"0: 0100007F0050 00000000:0000 0A",
+            4,
+            "local ADDR:PORT in hex",
+        ),
+        (
+            b"0: 0100007F:10050 00000000:0000 0A",
+            4,
+            "local ADDR:PORT in hex",
+        ),
+        (
+            b"0: 0100007F:0050 00000000:0000",
+            31,
+            "state (2 hex digits)",
+        ),
+        (
+            b"0: 0100007F:0050 00000000:0000 ZZ",
+            32,
+            "state (2 hex digits)",
+        ),
         (
             b"0: 0100007F:0050 00000000:0000 0A 0:0 00:0 0 0 0",
             49,
@@ -263,7 +287,10 @@ fn blank_lines() {
 fn link_targets_from_proc_pid_fd_and_ns() {
     // readlink of /proc/PID/fd/N and /proc/PID/ns/net on Linux 6.18.
     assert_eq!(socket_link(b"socket:[491]"), Some(491));
-    assert_eq!(socket_link(b"socket:[18446744073709551615]"), Some(u64::MAX));
+    assert_eq!(
+        socket_link(b"socket:[18446744073709551615]"),
+        Some(u64::MAX)
+    );
     assert_eq!(socket_link(b"pipe:[12345]"), None);
     assert_eq!(socket_link(b"anon_inode:[eventfd]"), None);
     assert_eq!(socket_link(b"/dev/null"), None);

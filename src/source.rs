@@ -144,12 +144,7 @@ impl Dir {
         loop {
             // SAFETY: buf is valid for writes of its length.
             let n = unsafe {
-                libc::syscall(
-                    libc::SYS_getdents64,
-                    self.fd,
-                    buf.as_mut_ptr(),
-                    buf.len(),
-                )
+                libc::syscall(libc::SYS_getdents64, self.fd, buf.as_mut_ptr(), buf.len())
             };
             if n < 0 {
                 return Err(io::Error::last_os_error());

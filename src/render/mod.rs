@@ -91,11 +91,7 @@ impl View<'_> {
     /// "host" for the host namespace, "netns" for any other (a container's
     /// wildcard is not host exposure).
     pub fn scope(&self, s: &Socket) -> &'static str {
-        if self.ns(s).host {
-            "host"
-        } else {
-            "netns"
-        }
+        if self.ns(s).host { "host" } else { "netns" }
     }
 
     pub fn user_name(&self, uid: u32) -> Option<&str> {
