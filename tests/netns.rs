@@ -1,0 +1,243 @@
+//! Network namespaces created by the tests themselves (root only; skipped with
+//! a printed reason otherwise), each cleaned up on drop.
+
+mod common;
+
+use common::{have, is_root, run, skip, stderr, stdout};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+fn can_run() -> bool {
+    if !is_root() {
+        skip("not root: cannot create network namespaces");
+        return false;
+    }
+    if !have("ip") || !have("python3") {
+        skip("ip or python3 missing: namespace tests not run");
+        return false;
+    }
+    true
+}
+
+/// A named namespace (`ip netns add`), deleted on drop.
+struct Ns(String);
+
+impl Ns {
+    fn add(tag: &str) -> Ns {
+        let name = format!("opt-{tag}-{}", std::process::id());
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip netns add {name}");
+        Command::new("ip")
+            .args(["-n", &name, "link", "set", "lo", "up"])
+            .status()
+            .unwrap();
+        Ns(name)
+    }
+
+    fn inode(&self) -> u64 {
+        std::fs::metadata(format!("/run/netns/{}", self.0))
+            .unwrap()
+            .ino()
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// A Python process (optionally inside a namespace) that prints one line when
+/// ready; its process group is killed on drop.
+struct Proc(Child, String);
+
+impl Proc {
+    fn start(netns: Option<&str>, code: &str) -> Proc {
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "python3", "-c", code]);
+                c
+            }
+            None => {
+                let mut c = Command::new("python3");
+                c.args(["-c", code]);
+                c
+            }
+        };
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(!line.is_empty(), "helper did not start");
+        Proc(child, line.trim().to_string())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-9", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+const LISTEN_7777: &str = r#"
+import os, socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7777)); s.listen(4)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7778))
+print(os.getpid()); sys.stdout.flush(); time.sleep(60)
+"#;
+
+fn json(args: &[&str]) -> Vec<Value> {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// (local addr:port, proto) that `ip netns exec NS ss -tulnpH` lists.
+fn ss_in(ns: &str) -> BTreeSet<(String, String)> {
+    let o = Command::new("ip")
+        .args(["netns", "exec", ns, "ss", "-tulnH"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 5).then(|| (f[4].to_string(), f[0].to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn three_namespaces_with_the_same_port_in_one_run() {
+    if !can_run() {
+        return;
+    }
+    let spaces: Vec<Ns> = ["a", "b", "c"].iter().map(|t| Ns::add(t)).collect();
+    let procs: Vec<Proc> = spaces
+        .iter()
+        .map(|n| Proc::start(Some(&n.0), LISTEN_7777))
+        .collect();
+    let rows = json(&["-j"]);
+    for (ns, p) in spaces.iter().zip(&procs) {
+        let mine: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["netns_name"] == ns.0.as_str())
+            .collect();
+        assert!(!mine.is_empty(), "nothing listed in {}", ns.0);
+        for r in &mine {
+            assert_eq!(r["netns"], ns.inode(), "{r}");
+            assert_eq!(r["host_netns"], false);
+            assert_eq!(r["scope"], "netns");
+        }
+        let tcp = mine
+            .iter()
+            .find(|r| r["proto"] == "tcp" && r["local_port"] == 7777)
+            .expect("listener on 7777");
+        assert_eq!(tcp["processes"][0]["pid"], p.1.parse::<u64>().unwrap());
+        // The same sockets as ss sees inside that namespace.
+        let ours: BTreeSet<(String, String)> = mine
+            .iter()
+            .map(|r| {
+                let a = r["local_addr"].as_str().unwrap();
+                (
+                    format!("{a}:{}", r["local_port"]),
+                    r["proto"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        if have("ss") {
+            assert_eq!(ours, ss_in(&ns.0), "namespace {}", ns.0);
+        }
+    }
+    // The table gets a Netns column naming them.
+    let o = run(&["-t"]);
+    let out = stdout(&o);
+    assert!(out.starts_with("Netns "), "{out}");
+    for ns in &spaces {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&ns.0) && l.contains("0.0.0.0:7777")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn namespace_without_processes_is_entered_and_its_socket_attributed() {
+    if !can_run() {
+        return;
+    }
+    let ns = Ns::add("empty");
+    // A host process enters the namespace, creates a listener there, and goes
+    // back: the socket lives in `ns`, its owner in the host namespace.
+    let code = format!(
+        r#"
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+host = os.open("/proc/self/ns/net", os.O_RDONLY)
+target = os.open("/run/netns/{}", os.O_RDONLY)
+assert libc.setns(target, CLONE_NEWNET) == 0
+s = socket.socket(); s.bind(("127.0.0.1", 7779)); s.listen(1)
+assert libc.setns(host, CLONE_NEWNET) == 0
+print(os.getpid()); sys.stdout.flush(); time.sleep(60)
+"#,
+        ns.0
+    );
+    let p = Proc::start(None, &code);
+    let rows = json(&["-t", "-j"]);
+    let r = rows
+        .iter()
+        .find(|r| r["local_port"] == 7779)
+        .expect("listener in a namespace with no process is listed");
+    assert_eq!(r["netns"], ns.inode());
+    assert_eq!(r["netns_name"], ns.0.as_str());
+    assert_eq!(r["processes"][0]["pid"], p.1.parse::<u64>().unwrap());
+    // Selected on its own by name.
+    let rows = json(&["-t", "-j", "-N", &ns.0]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+}
+
+#[test]
+fn select_namespaces_by_name_pid_inode_and_path() {
+    if !can_run() {
+        return;
+    }
+    let a = Ns::add("sela");
+    let b = Ns::add("selb");
+    let pa = Proc::start(Some(&a.0), LISTEN_7777);
+    let _pb = Proc::start(Some(&b.0), LISTEN_7777);
+    let only_a = |rows: &[Value]| !rows.is_empty() && rows.iter().all(|r| r["netns"] == a.inode());
+    assert!(only_a(&json(&["-j", "-N", &a.0])));
+    assert!(only_a(&json(&["-j", "-N", &format!("pid:{}", pa.1)])));
+    assert!(only_a(&json(&["-j", "-N", &a.inode().to_string()])));
+    assert!(only_a(&json(&["-j", "-N", &format!("/run/netns/{}", a.0)])));
+    let both = json(&["-j", "-N", &a.0, "-N", &b.0]);
+    let seen: BTreeSet<u64> = both.iter().map(|r| r["netns"].as_u64().unwrap()).collect();
+    assert_eq!(seen, BTreeSet::from([a.inode(), b.inode()]));
+    // `self` is the tool's own namespace: here the host's.
+    let me = json(&["-j", "-N", "self"]);
+    assert!(me.iter().all(|r| r["host_netns"] == true));
+}
