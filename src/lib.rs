@@ -14,6 +14,7 @@ pub mod lines;
 pub mod netns;
 pub mod owners;
 pub mod parse;
+pub mod policy;
 pub mod render;
 pub mod socket;
 pub mod source;
@@ -87,24 +88,28 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let filter = Filter::new(cfg);
     let mut diag = Diag::default();
 
-    let (disc, mut sockets, owners) = std::thread::scope(|s| {
-        // Walk /proc/*/fd on a second thread while this one reads the tables.
-        // A tree without processes (a capture of net/ alone) has no owners to
-        // find: report them as not looked up rather than as kernel sockets.
-        let walker =
-            (cfg.processes && !pids.is_empty()).then(|| s.spawn(|| owners::walk(&src, &pids)));
+    // A tree without processes (a capture of net/ alone) has no owners to find:
+    // they are reported as not looked up rather than as kernel sockets.
+    let want_owners = cfg.processes && !pids.is_empty();
+    let next_pid = std::sync::atomic::AtomicUsize::new(0);
+    let (disc, sockets, owners) = std::thread::scope(|s| {
+        // Two cores: a second thread walks /proc/*/fd while this one reads the
+        // tables, then this one joins the walk. Never more threads than that.
+        let walker = want_owners.then(|| s.spawn(|| owners::walk_shared(&src, &pids, &next_pid)));
         let disc = netns::discover(&src, &pids);
         let sockets = select(cfg, &src, &disc.list).map(|sel| {
             let mut out = Vec::new();
             read_all(&src, &disc.list, &sel, &filter, &mut diag, &mut out);
             out
         });
-        let owners = walker.map(|w| w.join().unwrap_or_default());
+        let owners = walker.map(|w| {
+            let mine = owners::walk_shared(&src, &pids, &next_pid);
+            let theirs = w.join().unwrap_or_default();
+            OwnerIndex::from_parts(vec![mine, theirs])
+        });
         (disc, sockets, owners)
     });
-    let sockets_ok = &mut sockets;
-    let sockets = std::mem::take(sockets_ok.as_mut().map_err(|e| fatal(e.clone()))?);
-    let mut sockets = sockets;
+    let mut sockets = sockets.map_err(fatal)?;
     sort_dedup(&mut sockets);
 
     let mut owners = owners;

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::parse::{socket_link, stat_comm, status_uid};
 use crate::source::{Dir, ProcRoot, parse_u32};
@@ -42,6 +43,21 @@ impl OwnerIndex {
         let lo = self.entries.partition_point(|e| e.0 < inode);
         let hi = lo + self.entries[lo..].partition_point(|e| e.0 == inode);
         &self.entries[lo..hi]
+    }
+
+    /// Join what several walkers found.
+    pub fn from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
+        let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
+        let (mut denied, mut walked) = (0, 0);
+        for p in parts {
+            entries.extend(p.entries);
+            denied += p.denied;
+            walked += p.walked;
+        }
+        let mut ix = OwnerIndex::from_entries(entries);
+        ix.denied = denied;
+        ix.walked = walked;
+        ix
     }
 
     fn merge(&mut self, more: Vec<(u64, Owner)>) {
@@ -99,29 +115,57 @@ fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
 /// Walk `/proc/PID/fd` of every pid. Vanished processes are skipped silently;
 /// unreadable ones are counted in `denied`.
 pub fn walk(src: &ProcRoot, pids: &[u32]) -> OwnerIndex {
-    let mut entries = Vec::new();
-    let mut denied = 0;
-    let mut walked = 0;
+    let next = AtomicUsize::new(0);
+    OwnerIndex::from_parts(vec![walk_shared(src, pids, &next)])
+}
+
+/// What one walker found.
+#[derive(Debug, Default)]
+pub struct WalkPart {
+    entries: Vec<(u64, Owner)>,
+    denied: usize,
+    walked: usize,
+}
+
+/// Pids a walker takes at a time from the shared queue.
+const PIDS_PER_TAKE: usize = 16;
+
+/// Walk the pids that no other walker has taken yet: several threads can share
+/// one `next` counter and split the work between them.
+pub fn walk_shared(src: &ProcRoot, pids: &[u32], next: &AtomicUsize) -> WalkPart {
+    let mut part = WalkPart::default();
+    loop {
+        let start = next.fetch_add(PIDS_PER_TAKE, Ordering::Relaxed);
+        if start >= pids.len() {
+            return part;
+        }
+        let end = (start + PIDS_PER_TAKE).min(pids.len());
+        walk_pids(src, &pids[start..end], &mut part);
+    }
+}
+
+fn walk_pids(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
+    let WalkPart {
+        entries,
+        denied,
+        walked,
+    } = part;
     for &pid in pids {
         let dir = match src.open_dir(format!("{pid}/fd")) {
             Ok(d) => d,
             Err(e) if is_denied(&e) => {
-                denied += 1;
+                *denied += 1;
                 continue;
             }
             Err(_) => continue,
         };
-        walked += 1;
-        match walk_fd_dir(&dir, pid, &mut entries) {
+        *walked += 1;
+        match walk_fd_dir(&dir, pid, entries) {
             Ok(()) => {}
-            Err(e) if is_denied(&e) => denied += 1,
+            Err(e) if is_denied(&e) => *denied += 1,
             Err(_) => {}
         }
     }
-    let mut ix = OwnerIndex::from_entries(entries);
-    ix.denied = denied;
-    ix.walked = walked;
-    ix
 }
 
 fn is_denied(e: &io::Error) -> bool {
