@@ -166,6 +166,13 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     } else {
         HashMap::new()
     };
+    let anonymous = disc.list.iter().filter(|n| n.inode.is_none()).count();
+    if anonymous > 0 {
+        diag.warn(format!(
+            "the namespace links of {} processes are not readable (not root): {anonymous} network namespace(s) were told apart by /proc/PID/net alone and have no inode (netns null)",
+            disc.unreadable
+        ));
+    }
     Ok(Collected {
         namespaces: disc.list,
         sockets,
@@ -274,6 +281,7 @@ fn read_all(
     out: &mut Vec<Socket>,
 ) {
     let mut enter = Vec::new();
+    let mut unreachable: Vec<String> = Vec::new();
     for (ix, ns) in list.iter().enumerate() {
         if !sel[ix] {
             continue;
@@ -289,11 +297,15 @@ fn read_all(
         match (dir, &ns.mount) {
             (Some(d), _) => tables::read_namespace(src, &d, ix as u32, filter, diag, out),
             (None, Some(m)) if src.is_live() => enter.push((ix, m.clone())),
-            _ => diag.warn(format!(
-                "network namespace {}: no process in it to read its tables through",
-                ns.label()
-            )),
+            _ => unreachable.push(ns.label()),
         }
+    }
+    if !unreachable.is_empty() {
+        diag.warn(format!(
+            "{} network namespace(s) with no process to read their tables through: {}",
+            unreachable.len(),
+            unreachable.join(", ")
+        ));
     }
     if enter.is_empty() {
         return;
@@ -304,22 +316,31 @@ fn read_all(
         tables::read_namespace(src, dir, ix as u32, filter, &mut d, &mut v);
         (d, v)
     });
+    let mut failed: Vec<String> = Vec::new();
+    let mut first_err: Option<std::io::Error> = None;
     for (ix, r) in results {
         match r {
             Ok((d, v)) => {
                 diag.warnings.extend(d.warnings);
                 out.extend(v);
             }
-            Err(e) => diag.warn(format!(
-                "network namespace {}: cannot enter {}: {e}",
-                list[ix].label(),
-                list[ix]
-                    .mount
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-            )),
+            Err(e) => {
+                failed.push(list[ix].label());
+                first_err.get_or_insert(e);
+            }
         }
+    }
+    if let Some(e) = first_err {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (entering a namespace needs root)"
+        } else {
+            ""
+        };
+        diag.warn(format!(
+            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}",
+            failed.len(),
+            failed.join(", ")
+        ));
     }
 }
 

@@ -218,6 +218,27 @@ print(os.getpid()); sys.stdout.flush(); time.sleep(60)
     // Selected on its own by name.
     let rows = json(&["-t", "-j", "-N", &ns.0]);
     assert_eq!(rows.len(), 1, "{rows:?}");
+    // Without root it cannot be entered: said once, the rest is still listed.
+    if have("setpriv") {
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(common::bin())
+            .args(["-t", "-H"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        let line = e
+            .lines()
+            .find(|l| l.contains("could not be entered"))
+            .unwrap_or_else(|| panic!("no notice about {}: {e}", ns.0));
+        assert!(
+            line.contains(&ns.0) && line.contains("needs root"),
+            "{line}"
+        );
+        assert_eq!(e.matches("could not be entered").count(), 1, "{e}");
+        assert!(!stdout(&o).contains(":7779 "), "not readable without root");
+    }
 }
 
 #[test]
