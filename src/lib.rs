@@ -167,7 +167,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         HashMap::new()
     };
     let anonymous = disc.list.iter().filter(|n| n.inode.is_none()).count();
-    if anonymous > 0 {
+    if anonymous > 0 && disc.unreadable > 0 {
         diag.warn(format!(
             "the namespace links of {} processes are not readable (not root): {anonymous} network namespace(s) were told apart by /proc/PID/net alone and have no inode (netns null)",
             disc.unreadable
