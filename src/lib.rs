@@ -96,10 +96,33 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         // Two cores: a second thread walks /proc/*/fd while this one reads the
         // tables, then this one joins the walk. Never more threads than that.
         let walker = want_owners.then(|| s.spawn(|| owners::walk_shared(&src, &pids, &next_pid)));
+        // Without the walk, the second core reads our own namespace's tables
+        // (usually the biggest) while this thread discovers the others.
+        let early_self =
+            (!want_owners && cfg.netns.is_empty() && src.path("net").is_dir()).then(|| {
+                s.spawn(|| {
+                    let (mut d, mut v) = (Diag::default(), Vec::new());
+                    tables::read_namespace(&src, "net", u32::MAX, &filter, &mut d, &mut v);
+                    (d, v)
+                })
+            });
         let disc = netns::discover(&src, &pids);
         let sockets = select(cfg, &src, &disc.list).map(|sel| {
             let mut out = Vec::new();
-            read_all(&src, &disc.list, &sel, &filter, &mut diag, &mut out);
+            let self_ix = disc.list.iter().position(|n| n.is_self);
+            let done = match (early_self, self_ix) {
+                (Some(h), Some(ix)) => {
+                    let (d, v) = h.join().unwrap_or_default();
+                    diag.warnings.extend(d.warnings);
+                    out.extend(v.into_iter().map(|mut s| {
+                        s.ns = ix as u32;
+                        s
+                    }));
+                    Some(ix)
+                }
+                _ => None,
+            };
+            read_all(&src, &disc.list, &sel, done, &filter, &mut diag, &mut out);
             out
         });
         let owners = walker.map(|w| {
@@ -276,6 +299,7 @@ fn read_all(
     src: &ProcRoot,
     list: &[Netns],
     sel: &[bool],
+    already_read: Option<usize>,
     filter: &Filter,
     diag: &mut Diag,
     out: &mut Vec<Socket>,
@@ -283,7 +307,7 @@ fn read_all(
     let mut enter = Vec::new();
     let mut unreachable: Vec<String> = Vec::new();
     for (ix, ns) in list.iter().enumerate() {
-        if !sel[ix] {
+        if !sel[ix] || already_read == Some(ix) {
             continue;
         }
         let dir = if ns.is_self && src.path("net").is_dir() {
