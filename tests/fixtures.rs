@@ -330,3 +330,54 @@ fn table_with_more_than_10000_rows() {
             .any(|l| l.contains("127.0.0.1:11024") && l.contains("110000"))
     );
 }
+
+/// Run under a pseudo-terminal (util-linux `script`), with extra environment.
+fn run_in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    if !common::have("script") {
+        common::skip("script(1) not installed: terminal behaviour not checked");
+        return None;
+    }
+    let root = testdata().join("synth-multi-ns");
+    let cmd = format!(
+        "{} --proc-root {} --passwd {}/passwd {args}",
+        common::bin().display(),
+        root.display(),
+        root.display()
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    Some(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn colour_and_summary_only_on_a_terminal() {
+    let Some(tty) = run_in_terminal("", &[]) else {
+        return;
+    };
+    // Exposed listeners stand out; loopback ones do not.
+    let row = |needle: &str| tty.lines().find(|l| l.contains(needle)).unwrap().to_string();
+    assert!(row("0.0.0.0:22 ").starts_with("\x1b[1;31m"), "{tty:?}");
+    assert!(row("[::ffff:10.0.0.5]:6380").starts_with("\x1b[33m"), "{tty:?}");
+    assert!(!row("127.0.0.1:631").contains('\x1b'), "{tty:?}");
+    // The one-line summary on stderr (a terminal here too).
+    let summary = row("listening sockets in");
+    assert_eq!(
+        summary.trim_end(),
+        "openports: 10 listening sockets in 3 namespaces; 8 exposed (wildcard 7, private 1); 0 with hidden owners; 1 held by deleted executables"
+    );
+    // NO_COLOR: no escape sequences at all; the summary stays.
+    let plain = run_in_terminal("", &[("NO_COLOR", "1")]).unwrap();
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    assert!(plain.contains("listening sockets in"));
+    // JSON on a terminal: never coloured.
+    let json = run_in_terminal("-j", &[]).unwrap();
+    assert!(!json.contains("\x1b["), "{json:?}");
+    // A pipe: neither colour nor summary.
+    let piped = run_case("synth-multi-ns", &[]);
+    assert!(!stdout(&piped).contains('\x1b'));
+    assert_eq!(stderr(&piped), "");
+}
