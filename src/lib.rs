@@ -167,16 +167,17 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
                 "{shown_root} is mounted with hidepid, so other users' processes are invisible"
             ));
         }
-        let with_cmdline = cfg.extended || cfg.format == Format::Json;
+        // The plain table needs only comm and the deleted-exe mark; uid, user
+        // and command line are read for -e and JSON.
+        let full_details = cfg.extended || cfg.format == Format::Json;
         let mut wanted: Vec<u32> = sockets
             .iter()
             .flat_map(|s| ix.get(s.inode).iter().map(|e| e.1.pid))
-            .filter(|_| true)
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
         for pid in wanted {
-            if let Some(info) = owners::proc_info(&src, pid, with_cmdline) {
+            if let Some(info) = owners::proc_info(&src, pid, full_details) {
                 procs.insert(pid, info);
             }
         }

@@ -237,8 +237,9 @@ pub struct ProcInfo {
     pub cmdline: Option<Vec<u8>>,
 }
 
-/// Load a process's details; `None` when it has exited.
-pub fn proc_info(src: &ProcRoot, pid: u32, with_cmdline: bool) -> Option<ProcInfo> {
+/// Load a process's details; `None` when it has exited. `full` adds the uid
+/// (from `status`) and the command line.
+pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
     let comm = match src.read_capped(format!("{pid}/comm"), 256) {
         Ok(mut c) => {
             if c.last() == Some(&b'\n') {
@@ -251,15 +252,18 @@ pub fn proc_info(src: &ProcRoot, pid: u32, with_cmdline: bool) -> Option<ProcInf
             stat_comm(&stat)?.to_vec()
         }
     };
-    let uid = src
-        .read_capped(format!("{pid}/status"), 64 * 1024)
-        .ok()
-        .and_then(|s| status_uid(&s));
+    let uid = if full {
+        src.read_capped(format!("{pid}/status"), 64 * 1024)
+            .ok()
+            .and_then(|s| status_uid(&s))
+    } else {
+        None
+    };
     let (exe, exe_deleted) = match src.readlink(format!("{pid}/exe")) {
         Ok(t) => split_deleted(t),
         Err(_) => (None, false),
     };
-    let cmdline = if with_cmdline {
+    let cmdline = if full {
         src.read_capped(format!("{pid}/cmdline"), 64 * 1024)
             .ok()
             .map(|c| join_argv(&c))
