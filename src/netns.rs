@@ -271,7 +271,9 @@ fn unescape_octal(s: &[u8]) -> Vec<u8> {
 pub fn container_id(cgroup: &[u8]) -> Option<String> {
     for line in Lines::new(cgroup) {
         // hierarchy-ID:controllers:path
-        let path = line.splitn(3, |&b| b == b':').nth(2)?;
+        let Some(path) = line.splitn(3, |&b| b == b':').nth(2) else {
+            continue;
+        };
         for comp in path.split(|&b| b == b'/') {
             for prefix in [
                 &b"docker-"[..],

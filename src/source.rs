@@ -157,7 +157,7 @@ impl Dir {
             while off + 19 <= n {
                 // struct linux_dirent64 { u64 ino; i64 off; u16 reclen; u8 type; char name[]; }
                 let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-                if reclen == 0 || off + reclen > n {
+                if reclen < 19 || off + reclen > n {
                     break;
                 }
                 let name = &buf[off + 19..off + reclen];
