@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::parse::ByteOrder;
 use crate::socket::{Family, Proto};
 
 pub const HELP: &str = "\
@@ -45,6 +46,9 @@ Check and baseline:
 System:
       --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
       --passwd FILE    user names from FILE instead of /etc/passwd
+      --byte-order big|little
+                       byte order of the kernel that wrote the tables (default:
+                       this machine's; for captures from another architecture)
   -h, --help           this help
   -V, --version        version
 
@@ -89,6 +93,7 @@ pub struct Config {
     pub command: Command,
     pub root: PathBuf,
     pub passwd: PathBuf,
+    pub byte_order: ByteOrder,
     pub protos: Vec<Proto>,
     pub families: Vec<Family>,
     pub states: States,
@@ -141,6 +146,7 @@ where
         command: Command::List,
         root: PathBuf::from("/proc"),
         passwd: PathBuf::from("/etc/passwd"),
+        byte_order: ByteOrder::NATIVE,
         protos: Vec::new(),
         families: Vec::new(),
         states: States::Listening,
@@ -180,6 +186,13 @@ where
             Long("include-loopback") => cfg.include_loopback = true,
             Long("proc-root") => cfg.root = p.value()?.into(),
             Long("passwd") => cfg.passwd = p.value()?.into(),
+            Long("byte-order") => {
+                cfg.byte_order = match p.value()?.to_str() {
+                    Some("big") => ByteOrder::Big,
+                    Some("little") => ByteOrder::Little,
+                    _ => return Err("--byte-order takes 'big' or 'little'".into()),
+                }
+            }
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Value(v) if want_policy => {
@@ -259,6 +272,8 @@ mod tests {
         assert!(c.processes && c.header);
         assert_eq!(c.format, Format::Table);
         assert_eq!(c.root, PathBuf::from("/proc"));
+        assert_eq!(c.byte_order, ByteOrder::NATIVE);
+        assert_eq!(cfg(&["--byte-order", "big"]).byte_order, ByteOrder::Big);
     }
 
     #[test]
@@ -325,6 +340,7 @@ mod tests {
         assert!(parse_from(["--bogus"]).is_err());
         assert!(parse_from(["-N", "pid:x"]).is_err());
         assert!(parse_from(["--proc-root"]).is_err());
+        assert!(parse_from(["--byte-order", "middle"]).is_err());
         assert!(matches!(parse_from(["-h"]), Ok(Parsed::Help)));
         assert!(matches!(parse_from(["--version"]), Ok(Parsed::Version)));
     }

@@ -76,7 +76,8 @@ fn fatal(msg: String) -> Error {
 pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let shown_root = cfg.root.display();
     let src = ProcRoot::new(&cfg.root)
-        .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?;
+        .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
+        .with_byte_order(cfg.byte_order);
     let pids = src
         .list_pids()
         .map_err(|e| fatal(format!("cannot list {shown_root}: {e}")))?;

@@ -8,6 +8,8 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::parse::ByteOrder;
+
 /// procfs's `f_type` (`include/uapi/linux/magic.h`).
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
@@ -15,6 +17,7 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 pub struct ProcRoot {
     root: PathBuf,
     live: bool,
+    order: ByteOrder,
 }
 
 impl ProcRoot {
@@ -30,7 +33,22 @@ impl ProcRoot {
             ));
         }
         let live = is_procfs(&root);
-        Ok(ProcRoot { root, live })
+        Ok(ProcRoot {
+            root,
+            live,
+            order: ByteOrder::NATIVE,
+        })
+    }
+
+    /// The byte order of the kernel that wrote the tables: this machine's for a
+    /// live /proc; a capture from a big-endian router read elsewhere needs `Big`.
+    pub fn with_byte_order(mut self, order: ByteOrder) -> ProcRoot {
+        self.order = order;
+        self
+    }
+
+    pub fn byte_order(&self) -> ByteOrder {
+        self.order
     }
 
     pub fn root(&self) -> &Path {

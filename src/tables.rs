@@ -35,6 +35,8 @@ pub struct ReadOpts {
     pub ns: u32,
     pub proto: Proto,
     pub family: Family,
+    /// Byte order of the kernel that printed the table.
+    pub order: ByteOrder,
     /// Stop at the first TCP row past the listening part (live procfs only: the
     /// kernel emits every listener before the established hash, and formats rows
     /// only as they are read).
@@ -71,7 +73,7 @@ pub fn read_table<R: Read>(
         if is_blank(text) {
             return ControlFlow::Continue(());
         }
-        let row = match inet_line(text, kind, ByteOrder::NATIVE) {
+        let row = match inet_line(text, kind, o.order) {
             Ok(r) => r,
             Err(e) => {
                 bad += 1;
@@ -145,6 +147,7 @@ pub fn read_namespace(
                 ns,
                 proto,
                 family,
+                order: src.byte_order(),
                 stop_after_listeners: filter.listeners_only() && src.is_live(),
             };
             if let Err(e) = read_table(f, &shown, o, filter, diag, out) {

@@ -41,6 +41,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("old-kernel-json", "synth-old-kernel", &["-a", "-j"]),
     ("malformed", "synth-malformed", &["-a", "-e"]),
     ("header-only", "synth-header-only", &["-a"]),
+    (
+        "big-endian",
+        "synth-big-endian",
+        &["-a", "-e", "--byte-order", "big"],
+    ),
 ];
 
 fn golden(name: &str) -> PathBuf {
@@ -359,9 +364,17 @@ fn colour_and_summary_only_on_a_terminal() {
         return;
     };
     // Exposed listeners stand out; loopback ones do not.
-    let row = |needle: &str| tty.lines().find(|l| l.contains(needle)).unwrap().to_string();
+    let row = |needle: &str| {
+        tty.lines()
+            .find(|l| l.contains(needle))
+            .unwrap()
+            .to_string()
+    };
     assert!(row("0.0.0.0:22 ").starts_with("\x1b[1;31m"), "{tty:?}");
-    assert!(row("[::ffff:10.0.0.5]:6380").starts_with("\x1b[33m"), "{tty:?}");
+    assert!(
+        row("[::ffff:10.0.0.5]:6380").starts_with("\x1b[33m"),
+        "{tty:?}"
+    );
     assert!(!row("127.0.0.1:631").contains('\x1b'), "{tty:?}");
     // The one-line summary on stderr (a terminal here too).
     let summary = row("listening sockets in");
