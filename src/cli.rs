@@ -41,7 +41,12 @@ Output:
   -j, --json           one JSON object per socket per line (NDJSON)
 
 Check and baseline:
+  POLICY               lines 'allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]'
+                       (README, "Policies"); '-' reads the policy from stdin
       --include-loopback  check loopback listeners too
+                       check prints violations on stdout (a table; NDJSON with
+                       "kind" under -j), stale rules and deleted executables on
+                       stderr; baseline prints a policy allowing today's listeners
 
 System:
       --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
