@@ -42,10 +42,10 @@ Output:
 
 Check and baseline:
   POLICY               lines 'allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]'
-                       (README, "Policies"); '-' reads the policy from stdin
+                       (README, \"Policies\"); '-' reads the policy from stdin
       --include-loopback  check loopback listeners too
                        check prints violations on stdout (a table; NDJSON with
-                       "kind" under -j), stale rules and deleted executables on
+                       \"kind\" under -j), stale rules and deleted executables on
                        stderr; baseline prints a policy allowing today's listeners
 
 System:
