@@ -239,8 +239,9 @@ impl<'a> Cursor<'a> {
 
     /// An optional trailing field: `None` at end of line or when it does not parse
     /// (a later kernel may add or reshape trailing fields; they are ignored).
+    /// Trailing fields are positional, so the first that does not parse ends the
+    /// row: the next parser must not read the same text into a later field's slot.
     fn optional<O>(&mut self, p: impl Fn(&'a [u8]) -> Res<'a, O>) -> Option<O> {
-        let save = self.i;
         self.i = skip_space(self.i);
         if self.i.is_empty() {
             return None;
@@ -248,7 +249,7 @@ impl<'a> Cursor<'a> {
         match self.field("", p) {
             Ok(v) => Some(v),
             Err(_) => {
-                self.i = save;
+                self.i = &[];
                 None
             }
         }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_text_eq, bin, is_root, run, skip, stderr, stdout, testdata};
+use common::{assert_text_eq, is_root, run, skip, stderr, stdout, testdata};
 use serde_json::Value;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -37,7 +37,7 @@ fn p(path: &Path) -> &str {
 
 /// Run openports with a pinned environment, extra variables and optional stdin.
 fn run_env(args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(bin());
+    let mut cmd = common::command();
     cmd.args(args)
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
@@ -316,8 +316,12 @@ fn fixture_exit_1_survives_a_reader_that_stops_early() {
     // `check P | reader-that-closes-at-once` under pipefail: writing the
     // table fails with EPIPE, and the status is still the verdict.
     let script = format!(
-        "set -o pipefail; '{}' check '{}' --proc-root '{}' --passwd '{}' {{}} 2>/dev/null | {{ exec 0<&-; sleep 0.2; }}",
-        p(&bin()),
+        "set -o pipefail; {} check '{}' --proc-root '{}' --passwd '{}' {{}} 2>/dev/null | {{ exec 0<&-; sleep 0.2; }}",
+        common::argv()
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" "),
         p(&policy_dir().join("empty.policy")),
         p(&tree()),
         p(&passwd())

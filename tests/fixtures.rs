@@ -345,7 +345,7 @@ fn run_in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
     let root = testdata().join("synth-multi-ns");
     let cmd = format!(
         "{} --proc-root {} --passwd {}/passwd {args}",
-        common::bin().display(),
+        common::argv().join(" "),
         root.display(),
         root.display()
     );

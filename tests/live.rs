@@ -391,10 +391,9 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
     // Root holds this listener; uid 65534 can see the socket but not its owner.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
-    let bin = common::bin();
     let o = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin)
+        .args(common::argv())
         .args(["-t", "-j"])
         .output()
         .unwrap();
@@ -439,7 +438,7 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
         let p: u64 = line.trim().parse().unwrap();
         let o = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
+            .args(common::argv())
             .args(["-t", "-j"])
             .output()
             .unwrap();

@@ -222,7 +222,7 @@ print(os.getpid()); sys.stdout.flush(); time.sleep(60)
     if have("setpriv") {
         let o = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(common::bin())
+            .args(common::argv())
             .args(["-t", "-H"])
             .output()
             .unwrap();

@@ -100,3 +100,17 @@ pub fn have(cmd: &str) -> bool {
 pub fn skip(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
+
+/// The argv that runs the binary under test: the runner first when
+/// `OPENPORTS_RUNNER` is set. For commands that exec it themselves (setpriv,
+/// a shell pipeline).
+pub fn argv() -> Vec<String> {
+    let mut v = Vec::new();
+    if let Ok(r) = std::env::var("OPENPORTS_RUNNER")
+        && !r.is_empty()
+    {
+        v.push(r);
+    }
+    v.push(bin().to_str().expect("UTF-8 binary path").to_string());
+    v
+}

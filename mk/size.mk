@@ -1,0 +1,34 @@
+# Binary size budget (issue 7): the stripped static x86_64 musl binary.
+#
+#   make size         print the stripped size of $(BIN); fail over SIZE_LIMIT
+#   make size-bloat   what each crate costs (cargo bloat --crates; installs
+#                     cargo-bloat from crates.io when missing; builds in
+#                     target/bloat so the release binary is left alone)
+#
+# The numbers and what they mean are in the README's "Size" section.
+
+SIZE_LIMIT ?= 409600
+SIZE_BLOAT_ARGS ?= --crates -n 20
+
+.PHONY: size size-bloat
+
+# The profile already strips; strip a copy anyway so the check measures the
+# stripped size whatever the profile says (a foreign-arch binary that the host
+# strip cannot read is measured as it is).
+size: build
+	@set -e; bin='$(BIN)'; tmp=$$(mktemp); \
+	strip -o "$$tmp" "$$bin" 2>/dev/null || cp "$$bin" "$$tmp"; \
+	n=$$(stat -c %s "$$tmp"); rm -f "$$tmp"; \
+	kib() { awk -v b="$$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }; \
+	if [ "$$n" -gt $(SIZE_LIMIT) ]; then \
+	  echo "error: size: $$bin is $$n bytes stripped ($$(kib $$n)), over the limit of $(SIZE_LIMIT) bytes ($$(kib $(SIZE_LIMIT))) by $$((n - $(SIZE_LIMIT))) bytes; see the README's Size section" >&2; \
+	  exit 1; \
+	fi; \
+	echo "size: $$bin is $$n bytes stripped ($$(kib $$n)), limit $(SIZE_LIMIT) ($$(kib $(SIZE_LIMIT))), $$(( $(SIZE_LIMIT) - n )) bytes to spare"
+
+size-bloat: toolchain
+	@command -v cargo-bloat >/dev/null 2>&1 || $(CARGO) install cargo-bloat --locked \
+	  || { echo "error: could not install cargo-bloat (cargo install cargo-bloat --locked)" >&2; exit 1; }
+	$(CARGO) bloat --release --target $(TARGET) --target-dir target/bloat $(SIZE_BLOAT_ARGS)
+
+test-extra:: size
