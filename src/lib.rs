@@ -156,9 +156,9 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
                 "the fds of {} processes could not be read{}",
                 ix.denied.max(disc.unreadable),
                 if euid != 0 {
-                    " (not running as root)"
+                    " (not running as root: run as root to see them)"
                 } else {
-                    " (no ptrace access: missing CAP_SYS_PTRACE or a user namespace?)"
+                    " (no ptrace access: missing CAP_SYS_PTRACE, a user namespace, or an LSM)"
                 }
             ));
         }
@@ -429,7 +429,7 @@ fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
     if hidden > 0 {
         let _ = writeln!(
             err,
-            "openports: owners of {hidden} sockets may be hidden: {}; run as root to see them",
+            "openports: owners of {hidden} sockets may be hidden: {}",
             c.hidden_reasons.join("; ")
         );
     }
