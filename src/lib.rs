@@ -93,17 +93,32 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     // they are reported as not looked up rather than as kernel sockets.
     let want_owners = cfg.processes && !pids.is_empty();
     let next_pid = std::sync::atomic::AtomicUsize::new(0);
+    let self_units = tables::wanted_tables(&filter);
+    let next_unit = std::sync::atomic::AtomicUsize::new(0);
+    let read_self = |d: &mut Diag, v: &mut Vec<Socket>| {
+        tables::read_shared(
+            &src,
+            "net",
+            u32::MAX,
+            &self_units,
+            &next_unit,
+            &filter,
+            d,
+            v,
+        )
+    };
     let (disc, sockets, owners) = std::thread::scope(|s| {
         // Two cores: a second thread walks /proc/*/fd while this one reads the
         // tables, then this one joins the walk. Never more threads than that.
         let walker = want_owners.then(|| s.spawn(|| owners::walk_shared(&src, &pids, &next_pid)));
         // Without the walk, the second core reads our own namespace's tables
         // (usually the biggest) while this thread discovers the others.
+        // The two threads then share its tables, one table at a time.
         let early_self =
             (!want_owners && cfg.netns.is_empty() && src.path("net").is_dir()).then(|| {
                 s.spawn(|| {
                     let (mut d, mut v) = (Diag::default(), Vec::new());
-                    tables::read_namespace(&src, "net", u32::MAX, &filter, &mut d, &mut v);
+                    read_self(&mut d, &mut v);
                     (d, v)
                 })
             });
@@ -113,12 +128,13 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             let self_ix = disc.list.iter().position(|n| n.is_self);
             let done = match (early_self, self_ix) {
                 (Some(h), Some(ix)) => {
+                    read_self(&mut diag, &mut out);
                     let (d, v) = h.join().unwrap_or_default();
                     diag.warnings.extend(d.warnings);
-                    out.extend(v.into_iter().map(|mut s| {
+                    out.extend(v);
+                    for s in &mut out {
                         s.ns = ix as u32;
-                        s
-                    }));
+                    }
                     Some(ix)
                 }
                 _ => None,
@@ -374,25 +390,23 @@ fn read_all(
 /// A socket that a non-atomic read returned twice (same inode ≠ 0, same local and
 /// remote address) is kept once.
 pub fn sort_dedup(v: &mut Vec<Socket>) {
-    v.sort_unstable_by(|a, b| {
+    // Integer keys: comparing tuples of enums and addresses cost more than
+    // reading the tables.
+    fn ip_key(ip: std::net::IpAddr) -> (bool, u128) {
+        match ip {
+            std::net::IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+            std::net::IpAddr::V6(a) => (true, u128::from(a)),
+        }
+    }
+    v.sort_unstable_by_key(|s| {
         (
-            a.ns,
-            a.proto,
-            a.local.port,
-            a.local.ip,
-            a.remote,
-            a.inode,
-            a.state,
+            (u64::from(s.ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
+            ip_key(s.local.ip),
+            ip_key(s.remote.ip),
+            s.remote.port,
+            s.inode,
+            s.state,
         )
-            .cmp(&(
-                b.ns,
-                b.proto,
-                b.local.port,
-                b.local.ip,
-                b.remote,
-                b.inode,
-                b.state,
-            ))
     });
     v.dedup_by(|a, b| {
         a.inode != 0

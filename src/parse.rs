@@ -265,6 +265,19 @@ impl<'a> Cursor<'a> {
 /// Fields are separated by any run of spaces; `sl` may be wider than four digits;
 /// trailing fields beyond the first ten are optional and extra ones are ignored.
 pub fn inet_line(line: &[u8], kind: TableKind, order: ByteOrder) -> Result<InetRow, LineError> {
+    let (mut row, mut c) = required(line, order)?;
+    trailing(&mut c, kind, &mut row);
+    Ok(row)
+}
+
+/// Like [`inet_line`], but only the ten required fields (the optional trailing
+/// ones stay `None`): what a listing needs, at half the work. A line is accepted
+/// or rejected exactly as by [`inet_line`], which never fails on trailing fields.
+pub fn inet_line_required(line: &[u8], order: ByteOrder) -> Result<InetRow, LineError> {
+    required(line, order).map(|(row, _)| row)
+}
+
+fn required(line: &[u8], order: ByteOrder) -> Result<(InetRow, Cursor<'_>), LineError> {
     let mut c = Cursor { line, i: line };
     let sl = c.field("slot number followed by ':'", |i| {
         let (i, n) = dec_u64(i)?;
@@ -280,7 +293,7 @@ pub fn inet_line(line: &[u8], kind: TableKind, order: ByteOrder) -> Result<InetR
     let uid = c.field("uid (decimal, 32 bits)", dec_u32)?;
     let timeout = c.field("timeout (decimal)", dec_i64)?;
     let inode = c.field("inode (decimal)", dec_u64)?;
-    let mut row = InetRow {
+    let row = InetRow {
         sl,
         local,
         remote,
@@ -302,6 +315,10 @@ pub fn inet_line(line: &[u8], kind: TableKind, order: ByteOrder) -> Result<InetR
         ssthresh: None,
         drops: None,
     };
+    Ok((row, c))
+}
+
+fn trailing(c: &mut Cursor<'_>, kind: TableKind, row: &mut InetRow) {
     row.refcnt = c.optional(dec_u64);
     if row.refcnt.is_some() {
         row.pointer = c.optional(hex_max(16));
@@ -329,7 +346,6 @@ pub fn inet_line(line: &[u8], kind: TableKind, order: ByteOrder) -> Result<InetR
         }
     }
     c.stop_optional();
-    Ok(row)
 }
 
 /// A line that holds nothing but padding (seen at the end of captured files).

@@ -2,10 +2,11 @@
 
 use std::io::{self, Read};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::filter::Filter;
 use crate::lines::{Line, scan};
-use crate::parse::{ByteOrder, TableKind, inet_line, is_blank};
+use crate::parse::{ByteOrder, inet_line_required, is_blank};
 use crate::socket::{Family, Proto, Socket, state};
 use crate::source::ProcRoot;
 
@@ -53,10 +54,6 @@ pub fn read_table<R: Read>(
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) -> io::Result<()> {
-    let kind = match o.proto {
-        Proto::Tcp => TableKind::Tcp,
-        _ => TableKind::Datagram,
-    };
     let mut bad = 0usize;
     scan(r, CHUNK, MAX_LINE, |line| {
         let (n, text) = match line {
@@ -73,7 +70,7 @@ pub fn read_table<R: Read>(
         if is_blank(text) {
             return ControlFlow::Continue(());
         }
-        let row = match inet_line(text, kind, o.order) {
+        let row = match inet_line_required(text, o.order) {
             Ok(r) => r,
             Err(e) => {
                 bad += 1;
@@ -127,32 +124,73 @@ pub fn read_namespace(
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) {
+    let units = wanted_tables(filter);
+    let next = AtomicUsize::new(0);
+    read_shared(src, dir, ns, &units, &next, filter, diag, out);
+}
+
+/// The tables `filter` needs, biggest first (TCP before UDP, IPv4 before IPv6),
+/// so that two readers sharing them finish close together.
+pub fn wanted_tables(filter: &Filter) -> Vec<(Proto, Family)> {
+    let mut v = Vec::new();
     for proto in Proto::ALL {
         for family in [Family::Inet, Family::Inet6] {
-            if !filter.wants_table(proto, family) {
-                continue;
-            }
-            let rel = format!("{dir}/{}", proto.table(family));
-            let path = src.path(&rel);
-            let shown = path.display().to_string();
-            let f = match src.open(&rel) {
-                Ok(f) => f,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    diag.warn(format!("{shown}: cannot read: {e}"));
-                    continue;
-                }
-            };
-            let o = ReadOpts {
-                ns,
-                proto,
-                family,
-                order: src.byte_order(),
-                stop_after_listeners: filter.listeners_only() && src.is_live(),
-            };
-            if let Err(e) = read_table(f, &shown, o, filter, diag, out) {
-                diag.warn(format!("{shown}: read failed: {e}"));
+            if filter.wants_table(proto, family) {
+                v.push((proto, family));
             }
         }
+    }
+    v
+}
+
+/// Read the tables of `units` that no other reader sharing `next` has taken:
+/// two threads can split one namespace's tables between them.
+#[allow(clippy::too_many_arguments)]
+pub fn read_shared(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    units: &[(Proto, Family)],
+    next: &AtomicUsize,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    while let Some(&(proto, family)) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+        read_one(src, dir, ns, proto, family, filter, diag, out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_one(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    proto: Proto,
+    family: Family,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    let rel = format!("{dir}/{}", proto.table(family));
+    let path = src.path(&rel);
+    let shown = path.display().to_string();
+    let f = match src.open(&rel) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(e) => {
+            diag.warn(format!("{shown}: cannot read: {e}"));
+            return;
+        }
+    };
+    let o = ReadOpts {
+        ns,
+        proto,
+        family,
+        order: src.byte_order(),
+        stop_after_listeners: filter.listeners_only() && src.is_live(),
+    };
+    if let Err(e) = read_table(f, &shown, o, filter, diag, out) {
+        diag.warn(format!("{shown}: read failed: {e}"));
     }
 }

@@ -107,8 +107,17 @@ pub fn addr_text(ip: IpAddr) -> String {
 /// `addr:port` as ss prints it: IPv6 in brackets, port 0 as `*`.
 pub fn push_endpoint(s: &mut String, e: &Endpoint) {
     match e.ip {
+        // By hand: core's Display for addresses goes through the formatting
+        // machinery, which cost more than parsing the row.
         IpAddr::V4(a) => {
-            let _ = write!(s, "{a}");
+            let [a, b, c, d] = a.octets();
+            push_u64(s, a.into());
+            s.push('.');
+            push_u64(s, b.into());
+            s.push('.');
+            push_u64(s, c.into());
+            s.push('.');
+            push_u64(s, d.into());
         }
         IpAddr::V6(a) => {
             let _ = write!(s, "[{a}]");
@@ -117,6 +126,71 @@ pub fn push_endpoint(s: &mut String, e: &Endpoint) {
     if e.port == 0 {
         s.push_str(":*");
     } else {
-        let _ = write!(s, ":{}", e.port);
+        s.push(':');
+        push_u64(s, e.port.into());
+    }
+}
+
+/// Append a number in decimal (a hot path of big tables: no formatting
+/// machinery, 32-bit division when the value allows).
+pub fn push_u64(s: &mut String, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut small = match u32::try_from(v) {
+        Ok(x) => x,
+        Err(_) => {
+            let mut v = v;
+            while v > u64::from(u32::MAX) {
+                i -= 1;
+                buf[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            v as u32
+        }
+    };
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (small % 10) as u8;
+        small /= 10;
+        if small == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        s.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_and_numbers_as_display_writes_them() {
+        for (ip, port) in [
+            ("0.0.0.0", 0u16),
+            ("127.0.0.1", 8080),
+            ("255.255.255.255", 65535),
+            ("10.0.0.5", 1),
+            ("::", 0),
+            ("::ffff:127.0.0.1", 22),
+            ("fe80::1", 443),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut s = String::new();
+            push_endpoint(&mut s, &Endpoint { ip, port });
+            let want = match (ip, port) {
+                (IpAddr::V4(a), 0) => format!("{a}:*"),
+                (IpAddr::V4(a), p) => format!("{a}:{p}"),
+                (IpAddr::V6(a), 0) => format!("[{a}]:*"),
+                (IpAddr::V6(a), p) => format!("[{a}]:{p}"),
+            };
+            assert_eq!(s, want);
+        }
+        for v in [0u64, 9, 10, 4294967295, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::quoted;
-use super::{OwnerKind, View, push_endpoint};
+use super::{OwnerKind, View, push_endpoint, push_u64};
 use crate::exposure::Exposure;
 use crate::socket::{Socket, state, state_name};
 
@@ -74,27 +74,59 @@ fn cell(v: &View<'_>, s: &Socket, col: Col, out: &mut String) {
         Col::Netns => out.push_str(&super::escape::terminal(v.ns(s).label().as_bytes())),
         Col::Netid => out.push_str(s.proto.name()),
         Col::State => out.push_str(state_name(s.state)),
-        Col::RecvQ => {
-            let _ = write!(out, "{}", s.recv_q);
-        }
+        Col::RecvQ => push_u64(out, s.recv_q.into()),
         // ss shows a listener's backlog limit here; /proc does not have it.
         Col::SendQ if s.state == state::LISTEN && s.proto == crate::socket::Proto::Tcp => {
             out.push('-')
         }
-        Col::SendQ => {
-            let _ = write!(out, "{}", s.send_q);
-        }
+        Col::SendQ => push_u64(out, s.send_q.into()),
         Col::Local => push_endpoint(out, &s.local),
         Col::Peer => push_endpoint(out, &s.remote),
         Col::Exposure => out.push_str(v.exposure(s).name()),
-        Col::Uid => {
-            let _ = write!(out, "{}", s.uid);
-        }
-        Col::Inode => {
-            let _ = write!(out, "{}", s.inode);
-        }
+        Col::Uid => push_u64(out, s.uid.into()),
+        Col::Inode => push_u64(out, s.inode),
         Col::Process => push_process(v, s, out),
     }
+}
+
+/// The width of a cell: counted for numbers and IPv4 endpoints (most cells of a
+/// big table), formatted otherwise.
+fn cell_width(v: &View<'_>, s: &Socket, col: Col, buf: &mut String) -> usize {
+    fn digits(mut n: u64) -> usize {
+        let mut d = 1;
+        while n >= 10 {
+            n /= 10;
+            d += 1;
+        }
+        d
+    }
+    let endpoint = |e: &crate::socket::Endpoint| match e.ip {
+        std::net::IpAddr::V4(a) => Some(
+            a.octets().iter().map(|&o| digits(o.into())).sum::<usize>()
+                + 4
+                + if e.port == 0 {
+                    1
+                } else {
+                    digits(e.port.into())
+                },
+        ),
+        std::net::IpAddr::V6(_) => None,
+    };
+    let counted = match col {
+        Col::RecvQ => Some(digits(s.recv_q.into())),
+        Col::SendQ if !(s.state == state::LISTEN && s.proto == crate::socket::Proto::Tcp) => {
+            Some(digits(s.send_q.into()))
+        }
+        Col::Uid => Some(digits(s.uid.into())),
+        Col::Inode => Some(digits(s.inode)),
+        Col::Local => endpoint(&s.local),
+        Col::Peer => endpoint(&s.remote),
+        _ => None,
+    };
+    counted.unwrap_or_else(|| {
+        cell(v, s, col, buf);
+        display_width(buf)
+    })
 }
 
 /// `users:(("sshd",pid=935,fd=3),("sshd",pid=936,fd=3))`, or why there is none.
@@ -171,8 +203,7 @@ pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
             if c == Col::Process {
                 continue;
             }
-            cell(v, s, c, &mut buf);
-            widths[i] = widths[i].max(buf.chars().count());
+            widths[i] = widths[i].max(cell_width(v, s, c, &mut buf));
         }
     }
     let mut line = String::new();
@@ -205,9 +236,75 @@ pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
 fn pad(line: &mut String, text: &str, width: usize, last: bool) {
     line.push_str(text);
     if !last {
-        for _ in text.chars().count()..width {
+        for _ in display_width(text)..width {
             line.push(' ');
         }
         line.push(' ');
+    }
+}
+
+/// Characters shown (ASCII fast path: cells are almost always ASCII).
+fn display_width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::{Endpoint, Family, Proto};
+    use std::collections::HashMap;
+
+    #[test]
+    fn counted_widths_equal_formatted_widths() {
+        let ns = [crate::netns::Netns::default()];
+        let (procs, users) = (HashMap::new(), HashMap::new());
+        let mk = |ip: &str, port: u16, st: u8, q: u32| Socket {
+            ns: 0,
+            proto: Proto::Tcp,
+            family: Family::Inet,
+            state: st,
+            local: Endpoint {
+                ip: ip.parse().unwrap(),
+                port,
+            },
+            remote: Endpoint {
+                ip: "10.200.3.4".parse().unwrap(),
+                port: 0,
+            },
+            recv_q: q,
+            send_q: q * 7,
+            uid: q * 1000,
+            inode: u64::from(q) * 123_456_789,
+        };
+        let socks = [
+            mk("0.0.0.0", 0, state::LISTEN, 0),
+            mk("255.255.255.255", 65535, state::ESTABLISHED, 9),
+            mk("192.168.100.10", 10, state::CLOSE, 4_294_967),
+            mk("::ffff:127.0.0.1", 80, state::LISTEN, 12),
+        ];
+        let v = View {
+            sockets: &socks,
+            namespaces: &ns,
+            owners: None,
+            procs: &procs,
+            users: &users,
+            full_visibility: true,
+            extended: true,
+            header: true,
+            color: false,
+            netns_column: true,
+        };
+        let mut buf = String::new();
+        for s in &socks {
+            for c in columns(&v) {
+                let w = cell_width(&v, s, c, &mut buf);
+                cell(&v, s, c, &mut buf);
+                assert_eq!(w, display_width(&buf), "{buf}");
+            }
+        }
     }
 }
