@@ -78,20 +78,8 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let src = ProcRoot::new(&cfg.root)
         .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
         .with_byte_order(cfg.byte_order);
-    let pids = src
-        .list_pids()
-        .map_err(|e| fatal(format!("cannot list {shown_root}: {e}")))?;
-    if pids.is_empty() && !src.path("net").is_dir() {
-        return Err(fatal(format!(
-            "{shown_root} does not look like /proc: no processes and no net/ directory"
-        )));
-    }
     let filter = Filter::new(cfg);
     let mut diag = Diag::default();
-
-    // A tree without processes (a capture of net/ alone) has no owners to find:
-    // they are reported as not looked up rather than as kernel sockets.
-    let want_owners = cfg.processes && !pids.is_empty();
     let next_pid = std::sync::atomic::AtomicUsize::new(0);
     let self_units = tables::wanted_tables(&filter);
     let next_unit = std::sync::atomic::AtomicUsize::new(0);
@@ -107,23 +95,40 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             v,
         )
     };
-    let (disc, sockets, owners) = std::thread::scope(|s| {
-        // Two cores: a second thread walks /proc/*/fd while this one reads the
-        // tables, then this one joins the walk. Never more threads than that.
-        let walker = want_owners.then(|| s.spawn(|| owners::walk_shared(&src, &pids, &next_pid)));
-        // Without the walk, the second core reads our own namespace's tables
-        // (usually the biggest) while this thread discovers the others.
-        // The two threads then share its tables, one table at a time.
+    let (pids, disc, sockets, owners) = std::thread::scope(|s| {
+        let src = &src;
+        // Without owners, the second core starts on our own namespace's tables
+        // (usually the biggest) at once, while this thread lists processes and
+        // discovers the other namespaces; the two then share the remaining
+        // tables, one table at a time.
         let early_self =
-            (!want_owners && cfg.netns.is_empty() && src.path("net").is_dir()).then(|| {
+            (!cfg.processes && cfg.netns.is_empty() && src.path("net").is_dir()).then(|| {
                 s.spawn(|| {
                     let (mut d, mut v) = (Diag::default(), Vec::new());
                     read_self(&mut d, &mut v);
                     (d, v)
                 })
             });
-        let disc = netns::discover(&src, &pids);
-        let sockets = select(cfg, &src, &disc.list).map(|sel| {
+        let pids = std::sync::Arc::new(
+            src.list_pids()
+                .map_err(|e| format!("cannot list {shown_root}: {e}"))?,
+        );
+        if pids.is_empty() && !src.path("net").is_dir() {
+            return Err(format!(
+                "{shown_root} does not look like /proc: no processes and no net/ directory"
+            ));
+        }
+        // A tree without processes (a capture of net/ alone) has no owners to
+        // find: they are reported as not looked up rather than as kernel sockets.
+        let want_owners = cfg.processes && !pids.is_empty();
+        // With owners, the second core walks /proc/*/fd while this one reads the
+        // tables, then this one joins the walk. Never more threads than cores.
+        let walker = want_owners.then(|| {
+            let (pids, next_pid) = (pids.clone(), &next_pid);
+            s.spawn(move || owners::walk_shared(src, &pids, next_pid))
+        });
+        let disc = netns::discover(src, &pids);
+        let sockets = select(cfg, src, &disc.list).map(|sel| {
             let mut out = Vec::new();
             let self_ix = disc.list.iter().position(|n| n.is_self);
             let done = match (early_self, self_ix) {
@@ -139,16 +144,17 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
                 }
                 _ => None,
             };
-            read_all(&src, &disc.list, &sel, done, &filter, &mut diag, &mut out);
+            read_all(src, &disc.list, &sel, done, &filter, &mut diag, &mut out);
             out
         });
         let owners = walker.map(|w| {
-            let mine = owners::walk_shared(&src, &pids, &next_pid);
+            let mine = owners::walk_shared(src, &pids, &next_pid);
             let theirs = w.join().unwrap_or_default();
             OwnerIndex::from_parts(vec![mine, theirs])
         });
-        (disc, sockets, owners)
-    });
+        Ok((pids, disc, sockets, owners))
+    })
+    .map_err(fatal)?;
     let mut sockets = sockets.map_err(fatal)?;
     sort_dedup(&mut sockets);
 

@@ -68,12 +68,11 @@ impl ProcRoot {
     /// Numeric entries of the root: the visible processes, ascending.
     pub fn list_pids(&self) -> io::Result<Vec<u32>> {
         let mut pids = Vec::new();
-        for entry in fs::read_dir(&self.root)? {
-            let Ok(entry) = entry else { continue };
-            if let Some(pid) = parse_u32(entry.file_name().as_bytes()) {
+        Dir::open(&self.root)?.for_each_name(|name| {
+            if let Some(pid) = parse_u32(name) {
                 pids.push(pid);
             }
-        }
+        })?;
         pids.sort_unstable();
         Ok(pids)
     }
