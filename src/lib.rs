@@ -345,7 +345,10 @@ fn read_all(
         match (dir, &ns.mount) {
             (Some(d), _) => tables::read_namespace(src, &d, ix as u32, filter, diag, out),
             (None, Some(m)) if src.is_live() => enter.push((ix, m.clone())),
-            _ => unreachable.push(ns.label()),
+            // Every process in it exited since discovery and no mount holds it:
+            // the namespace is gone, skipped silently like a vanished process.
+            (None, None) if src.is_live() && !ns.pids.is_empty() => {}
+            _ => unreachable.push(render::escape::terminal(ns.label().as_bytes())),
         }
     }
     if !unreachable.is_empty() {
@@ -373,7 +376,7 @@ fn read_all(
                 out.extend(v);
             }
             Err(e) => {
-                failed.push(list[ix].label());
+                failed.push(render::escape::terminal(list[ix].label().as_bytes()));
                 first_err.get_or_insert(e);
             }
         }

@@ -249,9 +249,12 @@ fn unescape_octal(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
+        // The kernel escapes bytes, \000..\377: a larger number is text (and
+        // would overflow the u8 arithmetic below).
         if s[i] == b'\\'
             && i + 4 <= s.len()
-            && s[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+            && (b'0'..=b'3').contains(&s[i + 1])
+            && s[i + 2..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
         {
             let v = (s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0');
             out.push(v);

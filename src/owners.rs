@@ -313,9 +313,15 @@ pub fn passwd_names(passwd: &[u8]) -> HashMap<u32, String> {
         if name.is_empty() || name.starts_with(b"#") {
             continue;
         }
-        if let Some(uid) = parse_u32(uid) {
+        // Only plain names: the table prints `user=NAME` bare inside
+        // users:((…)), where `,` `(` `)` `"` or a space would forge fields or
+        // owners. Other names show as `uid=N` (JSON `"user":null`).
+        let plain = name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$' | b'@'));
+        if plain && let Some(uid) = parse_u32(uid) {
             m.entry(uid)
-                .or_insert_with(|| crate::render::escape::terminal(name));
+                .or_insert_with(|| String::from_utf8_lossy(name).into_owned());
         }
     }
     m

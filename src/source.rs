@@ -78,13 +78,28 @@ impl ProcRoot {
     }
 
     /// Open a file below the root for streaming.
+    ///
+    /// A tree given with --proc-root may hold a FIFO or a device where a procfs
+    /// file should be: O_NONBLOCK keeps open() from waiting for a FIFO's writer,
+    /// and only regular files are read (procfs files are regular).
     pub fn open(&self, rel: impl AsRef<Path>) -> io::Result<File> {
-        File::open(self.path(rel))
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(self.path(rel))?;
+        if !f.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        Ok(f)
     }
 
     /// Read a small file (comm, status, cmdline, cgroup, mountinfo) whole, up to `cap` bytes.
     pub fn read_capped(&self, rel: impl AsRef<Path>, cap: usize) -> io::Result<Vec<u8>> {
-        let f = File::open(self.path(rel))?;
+        let f = self.open(rel)?;
         let mut buf = Vec::new();
         f.take(cap as u64).read_to_end(&mut buf)?;
         Ok(buf)

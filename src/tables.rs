@@ -80,6 +80,18 @@ pub fn read_table<R: Read>(
                 return ControlFlow::Continue(());
             }
         };
+        // A table holds one family: an IPv6 address in `tcp` (or IPv4 in `tcp6`)
+        // is a corrupt line, not a socket to list under the wrong family.
+        let v6 = o.family == Family::Inet6;
+        if row.local.ip.is_ipv6() != v6 || row.remote.ip.is_ipv6() != v6 {
+            bad += 1;
+            if bad <= MAX_WARNINGS {
+                diag.warn(format!(
+                    "{path}:{n}: address of the wrong family for this table"
+                ));
+            }
+            return ControlFlow::Continue(());
+        }
         if o.stop_after_listeners
             && o.proto == Proto::Tcp
             && row.state != state::LISTEN
