@@ -4,22 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TCP_H='  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode                                                     '
-TCP6_H='  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
-UDP_H='   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops             '
-UDP6_H='  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops'
-
-# proc PID COMM UID EXE NETNS: a process directory with dangling links.
-proc() {
-  local d=$1/$2
-  mkdir -p "$d/fd" "$d/ns"
-  printf '%b\n' "$3" > "$d/comm"
-  printf 'Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%s\nPid:\t%s\nUid:\t%s\t%s\t%s\t%s\nGid:\t0\t0\t0\t0\n' "$3" "$2" "$2" "$4" "$4" "$4" "$4" > "$d/status"
-  printf '%s\0-D\0' "${5% (deleted)}" > "$d/cmdline"
-  ln -sfn "$5" "$d/exe"
-  ln -sfn "net:[$6]" "$d/ns/net"
-}
-fd() { ln -sfn "socket:[$4]" "$1/$2/fd/$3"; }
+. ./fixture-lib.sh
+PROC_COMM_FORMAT='%b\n'
+PROC_ARGV=(-D)
 
 # --- synth-multi-ns: host, a Docker container, an `ip netns` namespace, a
 # thread with its own fd table, a deleted executable, a hostile comm, a kernel
