@@ -171,7 +171,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             owners::walk_thread_tables(&src, &pids, ix);
         }
         let euid = unsafe_geteuid();
-        let hidepid = hidepid_active(&src);
+        let hidepid = hidepid_active(&src, &disc.self_mountinfo);
         if ix.denied > 0 || disc.unreadable > 0 {
             full_visibility = false;
             hidden_reasons.push(format!(
@@ -238,12 +238,9 @@ fn unsafe_geteuid() -> u32 {
 }
 
 /// Whether the proc mount at the root hides other users' processes.
-fn hidepid_active(src: &ProcRoot) -> bool {
-    let Ok(mi) = src.read_capped("self/mountinfo", 16 << 20) else {
-        return false;
-    };
+fn hidepid_active(src: &ProcRoot, mountinfo: &[u8]) -> bool {
     let root = src.root().as_os_str().as_encoded_bytes();
-    lines::Lines::new(&mi).any(|l| {
+    lines::Lines::new(mountinfo).any(|l| {
         let f: Vec<&[u8]> = l.split(|&b| b == b' ').collect();
         let Some(dash) = f.iter().position(|&t| t == b"-") else {
             return false;

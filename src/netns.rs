@@ -61,6 +61,8 @@ pub struct Discovery {
     pub unplaced: usize,
     /// Processes whose `ns/net` link was unreadable (placed by the fallback).
     pub unreadable: usize,
+    /// Our own `mountinfo` (read once; also tells whether /proc has hidepid).
+    pub self_mountinfo: Vec<u8>,
 }
 
 fn ns_of(src: &ProcRoot, who: &str) -> io::Result<Option<u64>> {
@@ -163,6 +165,7 @@ fn place_by_stat(src: &ProcRoot, unknown: &[u32], d: &mut Discovery) {
 fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
     let mut views: Vec<(String, Vec<u8>)> = Vec::new();
     if let Ok(m) = src.read_capped("self/mountinfo", 16 << 20) {
+        d.self_mountinfo = m.clone();
         views.push((String::new(), m));
     }
     // PID 1 may live in another mount namespace (we run inside a container, or
