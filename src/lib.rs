@@ -95,20 +95,36 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             v,
         )
     };
+    // The tables of every namespace but the early-read one, published once
+    // discovery is done; both threads then take them one table at a time.
+    let units: std::sync::OnceLock<Vec<tables::Unit>> = std::sync::OnceLock::new();
+    let next_ns_unit = std::sync::atomic::AtomicUsize::new(0);
+    let read_rest = |d: &mut Diag, v: &mut Vec<Socket>| {
+        tables::read_units(&src, units.wait(), &next_ns_unit, &filter, d, v)
+    };
     let (pids, disc, sockets, owners) = std::thread::scope(|s| {
         let src = &src;
+        // Whatever happens below, the second thread must not wait forever.
+        struct Publish<'a>(&'a std::sync::OnceLock<Vec<tables::Unit>>);
+        impl Drop for Publish<'_> {
+            fn drop(&mut self) {
+                let _ = self.0.set(Vec::new());
+            }
+        }
+        let publish = Publish(&units);
         // Without owners, the second core starts on our own namespace's tables
         // (usually the biggest) at once, while this thread lists processes and
-        // discovers the other namespaces; the two then share the remaining
-        // tables, one table at a time.
-        let early_self =
-            (!cfg.processes && cfg.netns.is_empty() && src.path("net").is_dir()).then(|| {
-                s.spawn(|| {
-                    let (mut d, mut v) = (Diag::default(), Vec::new());
-                    read_self(&mut d, &mut v);
-                    (d, v)
-                })
-            });
+        // discovers the other namespaces; then both share all remaining tables.
+        let early = !cfg.processes && cfg.netns.is_empty() && src.path("net").is_dir();
+        let reader = early.then(|| {
+            s.spawn(|| {
+                let (mut d, mut v) = (Diag::default(), Vec::new());
+                read_self(&mut d, &mut v);
+                let mut rest = Vec::new();
+                read_rest(&mut d, &mut rest);
+                (None, d, v, rest)
+            })
+        });
         let pids = std::sync::Arc::new(
             src.list_pids()
                 .map_err(|e| format!("cannot list {shown_root}: {e}"))?,
@@ -122,40 +138,53 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         // find: they are reported as not looked up rather than as kernel sockets.
         let want_owners = cfg.processes && !pids.is_empty();
         // With owners, the second core walks /proc/*/fd while this one reads the
-        // tables, then this one joins the walk. Never more threads than cores.
+        // tables; each joins the other's work when its own runs out. Never more
+        // threads than cores.
         let walker = want_owners.then(|| {
-            let (pids, next_pid) = (pids.clone(), &next_pid);
-            s.spawn(move || owners::walk_shared(src, &pids, next_pid))
+            let (pids, next_pid, read_rest) = (pids.clone(), &next_pid, &read_rest);
+            s.spawn(move || {
+                let part = owners::walk_shared(src, &pids, next_pid);
+                let (mut d, mut rest) = (Diag::default(), Vec::new());
+                read_rest(&mut d, &mut rest);
+                (Some(part), d, Vec::new(), rest)
+            })
         });
         let disc = netns::discover(src, &pids);
-        let sockets = select(cfg, src, &disc.list).map(|sel| {
-            let mut out = Vec::new();
-            let self_ix = disc.list.iter().position(|n| n.is_self);
-            let done = match (early_self, self_ix) {
-                (Some(h), Some(ix)) => {
-                    read_self(&mut diag, &mut out);
-                    let (d, v) = h.join().unwrap_or_default();
-                    diag.warnings.extend(d.warnings);
-                    out.extend(v);
-                    for s in &mut out {
-                        s.ns = ix as u32;
-                    }
-                    Some(ix)
-                }
-                _ => None,
-            };
-            read_all(src, &disc.list, &sel, done, &filter, &mut diag, &mut out);
-            out
-        });
-        let owners = walker.map(|w| {
-            let mine = owners::walk_shared(src, &pids, &next_pid);
-            let theirs = w.join().unwrap_or_default();
-            OwnerIndex::from_parts(vec![mine, theirs])
-        });
-        Ok((pids, disc, sockets, owners))
+        let sel = select(cfg, src, &disc.list)?;
+        let self_ix = disc.list.iter().position(|n| n.is_self);
+        let done = if early { self_ix } else { None };
+        let (plan_units, enter) = plan(src, &disc.list, &sel, done, &filter, &mut diag);
+        let _ = units.set(plan_units);
+        drop(publish);
+        let mut early_self = Vec::new();
+        let mut out = Vec::new();
+        read_rest(&mut diag, &mut out);
+        if early {
+            read_self(&mut diag, &mut early_self);
+        }
+        read_entered(src, &disc.list, &enter, &filter, &mut diag, &mut out);
+        let mine = want_owners.then(|| owners::walk_shared(src, &pids, &next_pid));
+        let mut parts: Vec<owners::WalkPart> = mine.into_iter().collect();
+        if let Some(h) = reader.or(walker) {
+            let (part, d, v, rest) = h.join().unwrap_or_default();
+            parts.extend(part);
+            diag.warnings.extend(d.warnings);
+            early_self.extend(v);
+            out.extend(rest);
+        }
+        // Rows read early as "our namespace" get its index (or are dropped
+        // when it could not be identified: its tables were then read again).
+        if let Some(ix) = done {
+            out.extend(early_self.into_iter().map(|mut s| {
+                s.ns = ix as u32;
+                s
+            }));
+        }
+        let owners = want_owners.then(|| OwnerIndex::from_parts(parts));
+        Ok((pids, disc, out, owners))
     })
     .map_err(fatal)?;
-    let mut sockets = sockets.map_err(fatal)?;
+    let mut sockets = sockets;
     sort_dedup(&mut sockets);
 
     let mut owners = owners;
@@ -316,15 +345,19 @@ fn idx(list: &[Netns], f: impl Fn(&Netns) -> bool) -> Vec<usize> {
 }
 
 /// Read the tables of every selected namespace exactly once.
-fn read_all(
+/// How each selected namespace will be read: table units for those read through
+/// a process (shared by both threads), nsfs files to enter for those with no
+/// process. Namespaces that cannot be read are warned about here.
+fn plan(
     src: &ProcRoot,
     list: &[Netns],
     sel: &[bool],
     already_read: Option<usize>,
     filter: &Filter,
     diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
+) -> (Vec<tables::Unit>, Vec<(usize, std::path::PathBuf)>) {
+    let tables = tables::wanted_tables(filter);
+    let mut units = Vec::new();
     let mut enter = Vec::new();
     let mut unreachable: Vec<String> = Vec::new();
     for (ix, ns) in list.iter().enumerate() {
@@ -340,7 +373,12 @@ fn read_all(
                 .find(|d| src.path(d).is_dir())
         };
         match (dir, &ns.mount) {
-            (Some(d), _) => tables::read_namespace(src, &d, ix as u32, filter, diag, out),
+            (Some(dir), _) => units.extend(tables.iter().map(|&(proto, family)| tables::Unit {
+                ns: ix as u32,
+                dir: dir.clone(),
+                proto,
+                family,
+            })),
             (None, Some(m)) if src.is_live() => enter.push((ix, m.clone())),
             // Every process in it exited since discovery and no mount holds it:
             // the namespace is gone, skipped silently like a vanished process.
@@ -355,10 +393,22 @@ fn read_all(
             unreachable.join(", ")
         ));
     }
+    (units, enter)
+}
+
+/// Read namespaces that no process is in by entering them (`setns`).
+fn read_entered(
+    src: &ProcRoot,
+    list: &[Netns],
+    enter: &[(usize, std::path::PathBuf)],
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
     if enter.is_empty() {
         return;
     }
-    let results = netns::with_entered(&enter, |ix, dir| {
+    let results = netns::with_entered(enter, |ix, dir| {
         let mut d = Diag::default();
         let mut v = Vec::new();
         tables::read_namespace(src, dir, ix as u32, filter, &mut d, &mut v);

@@ -141,6 +141,30 @@ pub fn read_namespace(
     read_shared(src, dir, ns, &units, &next, filter, diag, out);
 }
 
+/// One table of one namespace: the unit two threads share work in.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub ns: u32,
+    /// Directory below the root that holds the namespace's tables.
+    pub dir: String,
+    pub proto: Proto,
+    pub family: Family,
+}
+
+/// Read the units that no other reader sharing `next` has taken.
+pub fn read_units(
+    src: &ProcRoot,
+    units: &[Unit],
+    next: &AtomicUsize,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    while let Some(u) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+        read_one(src, &u.dir, u.ns, u.proto, u.family, filter, diag, out);
+    }
+}
+
 /// The tables `filter` needs, biggest first (TCP before UDP, IPv4 before IPv6),
 /// so that two readers sharing them finish close together.
 pub fn wanted_tables(filter: &Filter) -> Vec<(Proto, Family)> {
