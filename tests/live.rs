@@ -391,12 +391,7 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
     // Root holds this listener; uid 65534 can see the socket but not its owner.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
-    let o = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .args(common::argv())
-        .args(["-t", "-j"])
-        .output()
-        .unwrap();
+    let o = common::run_as_nobody(&["-t", "-j"]);
     if o.status.code() == Some(126) || o.status.code() == Some(127) {
         return skip("the test binary is not executable by uid 65534");
     }
@@ -436,12 +431,7 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
             .read_line(&mut line)
             .unwrap();
         let p: u64 = line.trim().parse().unwrap();
-        let o = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .args(common::argv())
-            .args(["-t", "-j"])
-            .output()
-            .unwrap();
+        let o = common::run_as_nobody(&["-t", "-j"]);
         let _ = child.kill();
         let _ = child.wait();
         let rows: Vec<Value> = stdout(&o)

@@ -220,12 +220,7 @@ print(os.getpid()); sys.stdout.flush(); time.sleep(60)
     assert_eq!(rows.len(), 1, "{rows:?}");
     // Without root it cannot be entered: said once, the rest is still listed.
     if have("setpriv") {
-        let o = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .args(common::argv())
-            .args(["-t", "-H"])
-            .output()
-            .unwrap();
+        let o = common::run_as_nobody(&["-t", "-H"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let e = stderr(&o);
         let line = e

@@ -114,3 +114,13 @@ pub fn argv() -> Vec<String> {
     v.push(bin().to_str().expect("UTF-8 binary path").to_string());
     v
 }
+
+/// Run openports with `args` as uid/gid 65534 (nobody), through `setpriv`.
+pub fn run_as_nobody(args: &[&str]) -> Output {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args(argv())
+        .args(args)
+        .output()
+        .expect("run setpriv")
+}
