@@ -3,12 +3,13 @@
 
 mod common;
 
-use common::{have, is_root, run, skip, stderr, stdout};
+use common::{have, is_root, run, serial, skip, stderr, stdout};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 fn inode_of(fd: i32) -> u64 {
@@ -116,22 +117,45 @@ fn live_listeners_connections_and_udp_appear_with_their_inodes() {
 
 type Key = (String, String, String, String, String, u64);
 
-/// Parse `ss -H -e`-style output into (proto, family, state, local, remote, inode).
-fn ss_sockets(args: &[&str]) -> BTreeSet<Key> {
-    let o = Command::new("ss").args(args).output().unwrap();
+/// The output of `ss ARGS`, or of `ip netns exec NS ss ARGS`.
+fn ss(netns: Option<&str>, args: &[&str]) -> String {
+    let mut c = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, "ss"]);
+            c
+        }
+        None => Command::new("ss"),
+    };
+    let o = c.args(args).output().expect("run ss");
+    assert!(o.status.success(), "ss {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// `ss -H -e` output for two or more protocols (so with its Netid column) as
+/// (proto, family, state, local, remote, inode). ss prints no `ino:` for raw
+/// sockets: raw sockets get inode 0 on both sides (see `our_sockets`) and are
+/// compared by protocol, state and addresses. Inode 0 otherwise (TIME-WAIT)
+/// is no socket of any process: left out on both sides.
+fn ss_sockets(text: &str) -> BTreeSet<Key> {
     let mut v = BTreeSet::new();
-    for l in String::from_utf8_lossy(&o.stdout).lines() {
+    for l in text.lines() {
         let f: Vec<&str> = l.split_whitespace().collect();
         if f.len() < 6 {
             continue;
         }
-        let Some(ino) = f.iter().find_map(|t| t.strip_prefix("ino:")) else {
-            continue;
+        let ino = if f[0] == "raw" {
+            0
+        } else {
+            let ino = f
+                .iter()
+                .find_map(|t| t.strip_prefix("ino:"))
+                .unwrap_or_else(|| panic!("no ino: in ss line {l:?}"));
+            match ino.parse().unwrap() {
+                0 => continue,
+                i => i,
+            }
         };
-        let ino: u64 = ino.parse().unwrap();
-        if ino == 0 {
-            continue;
-        }
         let norm = |a: &str| -> String {
             // ss prints dual-stack [::] as `*`, and a bound device as `%dev`.
             let (addr, port) = a.rsplit_once(':').unwrap();
@@ -176,7 +200,7 @@ fn our_sockets(rows: &[Value]) -> BTreeSet<Key> {
         )
     };
     rows.iter()
-        .filter(|r| r["inode"] != 0)
+        .filter(|r| r["inode"] != 0 || r["proto"] == "raw")
         .map(|r| {
             (
                 r["proto"].as_str().unwrap().to_string(),
@@ -184,20 +208,34 @@ fn our_sockets(rows: &[Value]) -> BTreeSet<Key> {
                 r["state"].as_str().unwrap().to_string(),
                 ep(&r["local_addr"], &r["local_port"]),
                 ep(&r["remote_addr"], &r["remote_port"]),
-                r["inode"].as_u64().unwrap(),
+                if r["proto"] == "raw" {
+                    0
+                } else {
+                    r["inode"].as_u64().unwrap()
+                },
             )
         })
         .collect()
 }
 
-/// Sockets come and go while two tools run one after the other: whatever ss
-/// saw must be in one of our two runs around it, and whatever both our runs saw
-/// must be in ss's.
-fn agree<T: Ord + Clone + std::fmt::Debug>(a1: &BTreeSet<T>, ss: &BTreeSet<T>, a2: &BTreeSet<T>) {
-    let union: BTreeSet<T> = a1.union(a2).cloned().collect();
-    let both: BTreeSet<T> = a1.intersection(a2).cloned().collect();
-    let missing: Vec<&T> = ss.difference(&union).collect();
-    let extra: Vec<&T> = both.difference(ss).collect();
+/// A whole-machine comparison while other processes open and close sockets
+/// and fork: the tools run alternately, ss, ours, ss, ours. What both runs of
+/// one tool saw existed all the while, so the other tool's run between them
+/// must have seen it: `s1 ∩ s2 ⊆ o1` and `o1 ∩ o2 ⊆ s2`, except what `excused`
+/// says is a documented difference. Something that appeared or vanished
+/// between two runs is in one of them only and is not compared.
+fn agree_between<T: Ord + Clone + std::fmt::Debug>(
+    s1: &BTreeSet<T>,
+    o1: &BTreeSet<T>,
+    s2: &BTreeSet<T>,
+    o2: &BTreeSet<T>,
+    excused: impl Fn(&T) -> bool,
+) {
+    let missing: Vec<&T> = s1.intersection(s2).filter(|k| !o1.contains(k)).collect();
+    let extra: Vec<&T> = o1
+        .intersection(o2)
+        .filter(|k| !s2.contains(k) && !excused(k))
+        .collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "ss saw but we did not: {missing:#?}\nwe saw but ss did not: {extra:#?}"
@@ -209,26 +247,40 @@ fn agrees_with_ss_on_every_socket() {
     if !have("ss") {
         return skip("ss not installed: differential test against ss not run");
     }
-    let _l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let _u = UdpSocket::bind("0.0.0.0:0").unwrap();
-    let a1 = our_sockets(&json(&["-tuwa", "-j", "-N", "self"]));
-    let ss = ss_sockets(&["-tuwanH", "-e"]);
-    let a2 = our_sockets(&json(&["-tuwa", "-j", "-N", "self"]));
-    assert!(!ss.is_empty());
-    agree(&a1, &ss, &a2);
+    let _serial = serial();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let u = UdpSocket::bind("0.0.0.0:0").unwrap();
+    let theirs = || ss_sockets(&ss(None, &["-tuwanH", "-e"]));
+    let ours = || our_sockets(&json(&["-tuwa", "-j", "-N", "self"]));
+    let s1 = theirs();
+    let o1 = ours();
+    let s2 = theirs();
+    let o2 = ours();
+    // Not vacuous: our own two sockets are in every run.
+    for ino in [inode_of(l.as_raw_fd()), inode_of(u.as_raw_fd())] {
+        for (what, set) in [("ss", &s1), ("ours", &o1), ("ss", &s2), ("ours", &o2)] {
+            assert!(set.iter().any(|k| k.5 == ino), "{what}: no inode {ino}");
+        }
+    }
+    agree_between(&s1, &o1, &s2, &o2, |_| false);
 }
 
-/// inode → set of (pid, fd) from `ss -p -e`.
-fn ss_owners(args: &[&str]) -> BTreeSet<(u64, u64, u64)> {
-    let o = Command::new("ss").args(args).output().unwrap();
+/// (inode, pid, fd) of every owner in `ss -p -e` output (inode 0 for raw
+/// sockets, which ss prints without `ino:`).
+fn ss_owners(text: &str) -> BTreeSet<(u64, u64, u64)> {
     let mut v = BTreeSet::new();
-    for l in String::from_utf8_lossy(&o.stdout).lines() {
-        let Some(ino) = l
-            .split_whitespace()
-            .find_map(|t| t.strip_prefix("ino:"))
-            .and_then(|i| i.parse::<u64>().ok())
-        else {
-            continue;
+    for l in text.lines() {
+        let ino = if l.starts_with("raw ") {
+            0
+        } else {
+            match l
+                .split_whitespace()
+                .find_map(|t| t.strip_prefix("ino:"))
+                .and_then(|i| i.parse::<u64>().ok())
+            {
+                Some(i) if i != 0 => i,
+                _ => continue,
+            }
         };
         for p in l.split("pid=").skip(1) {
             let pid = p.split(',').next().unwrap().parse().unwrap();
@@ -243,8 +295,55 @@ fn ss_owners(args: &[&str]) -> BTreeSet<(u64, u64, u64)> {
 fn our_owners(rows: &[Value]) -> BTreeSet<(u64, u64, u64)> {
     let mut v = BTreeSet::new();
     for r in rows {
+        let ino = if r["proto"] == "raw" {
+            0
+        } else {
+            r["inode"].as_u64().unwrap()
+        };
         for (pid, fd) in owners(r) {
-            v.insert((r["inode"].as_u64().unwrap(), pid, fd));
+            v.insert((ino, pid, fd));
+        }
+    }
+    v
+}
+
+/// (inode, pid, fd) of sockets that a thread holds in an fd table of its own
+/// (a thread made without CLONE_FILES, or after unshare(CLONE_FILES)) and its
+/// process's table does not: openports lists these owners (as the process), ss
+/// reads /proc/PID/fd only and does not.
+fn thread_only_owners() -> BTreeSet<(u64, u64, u64)> {
+    let socket = |p: &Path| -> Option<u64> {
+        let t = std::fs::read_link(p).ok()?;
+        t.to_str()?
+            .strip_prefix("socket:[")?
+            .strip_suffix(']')?
+            .parse()
+            .ok()
+    };
+    let mut v = BTreeSet::new();
+    let pids = std::fs::read_dir("/proc").unwrap().flatten();
+    for pid in pids.filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok()) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            if task.file_name().to_str() == Some(&pid.to_string()) {
+                continue;
+            }
+            let Ok(fds) = std::fs::read_dir(task.path().join("fd")) else {
+                continue;
+            };
+            for fd in fds.flatten() {
+                let Some(n) = fd.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
+                    continue;
+                };
+                let Some(ino) = socket(&fd.path()) else {
+                    continue;
+                };
+                if socket(Path::new(&format!("/proc/{pid}/fd/{n}"))) != Some(ino) {
+                    v.insert((ino, pid, n));
+                }
+            }
         }
     }
     v
@@ -255,16 +354,35 @@ fn owners_agree_with_ss_pid_by_pid() {
     if !have("ss") {
         return skip("ss not installed: owner differential test not run");
     }
-    let _l = TcpListener::bind("0.0.0.0:0").unwrap();
+    let _serial = serial();
+    let l = TcpListener::bind("0.0.0.0:0").unwrap();
+    let me = (
+        inode_of(l.as_raw_fd()),
+        std::process::id() as u64,
+        l.as_raw_fd() as u64,
+    );
     for (ours, theirs) in [
-        (&["-tul", "-j", "-N", "self"][..], &["-tulnpH", "-e"][..]),
-        (&["-tua", "-j", "-N", "self"][..], &["-tuanpH", "-e"][..]),
+        (&["-tuwl", "-j", "-N", "self"][..], &["-tuwlnpH", "-e"][..]),
+        (&["-tuwa", "-j", "-N", "self"][..], &["-tuwanpH", "-e"][..]),
     ] {
-        let a1 = our_owners(&json(ours));
-        let ss = ss_owners(theirs);
-        let a2 = our_owners(&json(ours));
-        assert!(!ss.is_empty(), "ss {theirs:?} listed no owners");
-        agree(&a1, &ss, &a2);
+        let s1 = ss_owners(&ss(None, theirs));
+        let o1 = our_owners(&json(ours));
+        let s2 = ss_owners(&ss(None, theirs));
+        let threads = thread_only_owners();
+        let o2 = our_owners(&json(ours));
+        for (what, set) in [("ss", &s1), ("ours", &o1), ("ss", &s2), ("ours", &o2)] {
+            assert!(
+                set.contains(&me),
+                "{what} {theirs:?}: our listener {me:?} missing"
+            );
+        }
+        // Raw sockets are keyed by inode 0 on both sides: a thread-only raw
+        // socket matches by pid and fd.
+        agree_between(&s1, &o1, &s2, &o2, |k| {
+            threads
+                .iter()
+                .any(|t| (t.1, t.2) == (k.1, k.2) && (k.0 == 0 || t.0 == k.0))
+        });
     }
 }
 
@@ -326,10 +444,12 @@ for _ in range(2):
 print(s.getsockname()[1]); print(s.fileno()); print(d); print(os.getpid()); print(kids[0]); print(kids[1])
 sys.stdout.flush(); time.sleep(60)
 "#;
+    let _serial = serial();
     let Some(py) = Py::start(code, 6) else { return };
     let v: Vec<u64> = py.lines.iter().map(|l| l.parse().unwrap()).collect();
     let (port, fd, dup, parent, k1, k2) = (v[0], v[1], v[2], v[3], v[4], v[5]);
-    let rows = json(&["-t", "-j"]);
+    // Our namespace only: another namespace may have a socket on this port.
+    let rows = json(&["-t", "-j", "-N", "self"]);
     let r = rows
         .iter()
         .find(|r| r["local_port"] == port && r["local_addr"] == "127.0.0.1")
@@ -343,7 +463,7 @@ sys.stdout.flush(); time.sleep(60)
     assert_eq!(owners(r), want);
     assert_eq!(r["owner"], "process");
     // Table: ss's users:(…) format, every holder.
-    let o = run(&["-tH"]);
+    let o = run(&["-tH", "-N", "self"]);
     let line = stdout(&o)
         .lines()
         .find(|l| l.contains(&format!("127.0.0.1:{port} ")))
@@ -365,12 +485,13 @@ open("/proc/self/comm", "wb").write(b"x\x1b[2J\n)\"y")
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(60)
 "#;
+    let _serial = serial();
     let Some(py) = Py::start(code, 1) else { return };
     let port: u64 = py.lines[0].parse().unwrap();
-    let rows = json(&["-t", "-j"]);
+    let rows = json(&["-t", "-j", "-N", "self"]);
     let r = rows.iter().find(|r| r["local_port"] == port).unwrap();
     assert_eq!(r["processes"][0]["comm"], "x\u{1b}[2J\n)\"y");
-    let o = run(&["-t"]);
+    let o = run(&["-t", "-N", "self"]);
     let out = stdout(&o);
     assert!(!out.bytes().any(|b| b == 0x1b), "raw ESC in table");
     let line = out
@@ -388,8 +509,10 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
     if !have("setpriv") {
         return skip("setpriv not installed");
     }
+    let _serial = serial();
     // Root holds this listener; uid 65534 can see the socket but not its owner.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let netns = common::self_netns();
     let port = l.local_addr().unwrap().port();
     let o = common::run_as_nobody(&["-t", "-j"]);
     if o.status.code() == Some(126) || o.status.code() == Some(127) {
@@ -402,15 +525,15 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
         .collect();
     let r = rows
         .iter()
-        .find(|r| r["local_port"] == port)
+        .find(|r| r["local_port"] == port && r["netns"] == netns)
         .expect("root's listener is listed for an unprivileged user");
     assert_eq!(r["owner"], "hidden");
+    // Other lines may be there: namespaces of other tests that uid 65534
+    // cannot enter. The notice about owners is there once.
     let e = stderr(&o);
-    assert_eq!(e.lines().count(), 1, "one notice: {e}");
-    assert!(
-        e.contains("may be hidden") && e.contains("not running as root"),
-        "{e}"
-    );
+    let notices: Vec<&str> = e.lines().filter(|l| l.contains("may be hidden")).collect();
+    assert_eq!(notices.len(), 1, "one notice: {e}");
+    assert!(notices[0].contains("not running as root"), "{e}");
     // ...and owners the user can see are shown: its own process.
     let mut own = Command::new("setpriv");
     own.args([
@@ -438,7 +561,10 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        let r = rows.iter().find(|r| r["local_port"] == p).unwrap();
+        let r = rows
+            .iter()
+            .find(|r| r["local_port"] == p && r["netns"] == netns)
+            .unwrap();
         assert_eq!(r["owner"], "process");
         assert_eq!(r["processes"][0]["pid"], child.id());
     }

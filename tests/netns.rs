@@ -3,98 +3,31 @@
 
 mod common;
 
-use common::{have, is_root, run, skip, stderr, stdout};
+use common::{Netns, Spawned, have, netns_or_skip, run, skip, stderr, stdout};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn can_run() -> bool {
-    if !is_root() {
-        skip("not root: cannot create network namespaces");
+    if !netns_or_skip() {
         return false;
     }
-    if !have("ip") || !have("python3") {
-        skip("ip or python3 missing: namespace tests not run");
+    if !have("python3") {
+        skip("python3 missing: namespace tests not run");
         return false;
     }
     true
 }
 
-/// A named namespace (`ip netns add`), deleted on drop.
-struct Ns(String);
-
-impl Ns {
-    fn add(tag: &str) -> Ns {
-        let name = format!("opt-{tag}-{}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Command::new("ip")
-            .args(["-n", &name, "link", "set", "lo", "up"])
-            .status()
-            .unwrap();
-        Ns(name)
-    }
-
-    fn inode(&self) -> u64 {
-        std::fs::metadata(format!("/run/netns/{}", self.0))
-            .unwrap()
-            .ino()
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
 /// A Python process (optionally inside a namespace) that prints one line when
 /// ready; its process group is killed on drop.
-struct Proc(Child, String);
-
-impl Proc {
-    fn start(netns: Option<&str>, code: &str) -> Proc {
-        let mut cmd = match netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, "python3", "-c", code]);
-                c
-            }
-            None => {
-                let mut c = Command::new("python3");
-                c.args(["-c", code]);
-                c
-            }
-        };
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(!line.is_empty(), "helper did not start");
-        Proc(child, line.trim().to_string())
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-9", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
+fn py(netns: Option<&Netns>, code: &str) -> Spawned {
+    let mut c = match netns {
+        Some(ns) => ns.exec("python3"),
+        None => Command::new("python3"),
+    };
+    c.args(["-c", code]);
+    Spawned::start(c)
 }
 
 const LISTEN_7777: &str = r#"
@@ -134,18 +67,15 @@ fn three_namespaces_with_the_same_port_in_one_run() {
     if !can_run() {
         return;
     }
-    let spaces: Vec<Ns> = ["a", "b", "c"].iter().map(|t| Ns::add(t)).collect();
-    let procs: Vec<Proc> = spaces
-        .iter()
-        .map(|n| Proc::start(Some(&n.0), LISTEN_7777))
-        .collect();
+    let spaces: Vec<Netns> = ["a", "b", "c"].iter().map(|t| Netns::new(t)).collect();
+    let procs: Vec<Spawned> = spaces.iter().map(|n| py(Some(n), LISTEN_7777)).collect();
     let rows = json(&["-j"]);
     for (ns, p) in spaces.iter().zip(&procs) {
         let mine: Vec<&Value> = rows
             .iter()
-            .filter(|r| r["netns_name"] == ns.0.as_str())
+            .filter(|r| r["netns_name"] == ns.name.as_str())
             .collect();
-        assert!(!mine.is_empty(), "nothing listed in {}", ns.0);
+        assert!(!mine.is_empty(), "nothing listed in {}", ns.name);
         for r in &mine {
             assert_eq!(r["netns"], ns.inode(), "{r}");
             assert_eq!(r["host_netns"], false);
@@ -155,7 +85,7 @@ fn three_namespaces_with_the_same_port_in_one_run() {
             .iter()
             .find(|r| r["proto"] == "tcp" && r["local_port"] == 7777)
             .expect("listener on 7777");
-        assert_eq!(tcp["processes"][0]["pid"], p.1.parse::<u64>().unwrap());
+        assert_eq!(tcp["processes"][0]["pid"], p.line.parse::<u64>().unwrap());
         // The same sockets as ss sees inside that namespace.
         let ours: BTreeSet<(String, String)> = mine
             .iter()
@@ -168,7 +98,7 @@ fn three_namespaces_with_the_same_port_in_one_run() {
             })
             .collect();
         if have("ss") {
-            assert_eq!(ours, ss_in(&ns.0), "namespace {}", ns.0);
+            assert_eq!(ours, ss_in(&ns.name), "namespace {}", ns.name);
         }
     }
     // The table gets a Netns column naming them.
@@ -178,7 +108,7 @@ fn three_namespaces_with_the_same_port_in_one_run() {
     for ns in &spaces {
         assert!(
             out.lines()
-                .any(|l| l.starts_with(&ns.0) && l.contains("0.0.0.0:7777")),
+                .any(|l| l.starts_with(&ns.name) && l.contains("0.0.0.0:7777")),
             "{out}"
         );
     }
@@ -189,7 +119,7 @@ fn namespace_without_processes_is_entered_and_its_socket_attributed() {
     if !can_run() {
         return;
     }
-    let ns = Ns::add("empty");
+    let ns = Netns::new("empty");
     // A host process enters the namespace, creates a listener there, and goes
     // back: the socket lives in `ns`, its owner in the host namespace.
     let code = format!(
@@ -204,19 +134,19 @@ s = socket.socket(); s.bind(("127.0.0.1", 7779)); s.listen(1)
 assert libc.setns(host, CLONE_NEWNET) == 0
 print(os.getpid()); sys.stdout.flush(); time.sleep(60)
 "#,
-        ns.0
+        ns.name
     );
-    let p = Proc::start(None, &code);
+    let p = py(None, &code);
     let rows = json(&["-t", "-j"]);
     let r = rows
         .iter()
-        .find(|r| r["local_port"] == 7779)
+        .find(|r| r["local_port"] == 7779 && r["netns"] == ns.inode())
         .expect("listener in a namespace with no process is listed");
     assert_eq!(r["netns"], ns.inode());
-    assert_eq!(r["netns_name"], ns.0.as_str());
-    assert_eq!(r["processes"][0]["pid"], p.1.parse::<u64>().unwrap());
+    assert_eq!(r["netns_name"], ns.name.as_str());
+    assert_eq!(r["processes"][0]["pid"], p.line.parse::<u64>().unwrap());
     // Selected on its own by name.
-    let rows = json(&["-t", "-j", "-N", &ns.0]);
+    let rows = json(&["-t", "-j", "-N", &ns.name]);
     assert_eq!(rows.len(), 1, "{rows:?}");
     // Without root it cannot be entered: said once, the rest is still listed.
     if have("setpriv") {
@@ -226,9 +156,9 @@ print(os.getpid()); sys.stdout.flush(); time.sleep(60)
         let line = e
             .lines()
             .find(|l| l.contains("could not be entered"))
-            .unwrap_or_else(|| panic!("no notice about {}: {e}", ns.0));
+            .unwrap_or_else(|| panic!("no notice about {}: {e}", ns.name));
         assert!(
-            line.contains(&ns.0) && line.contains("needs root"),
+            line.contains(&ns.name) && line.contains("needs root"),
             "{line}"
         );
         assert_eq!(e.matches("could not be entered").count(), 1, "{e}");
@@ -241,16 +171,20 @@ fn select_namespaces_by_name_pid_inode_and_path() {
     if !can_run() {
         return;
     }
-    let a = Ns::add("sela");
-    let b = Ns::add("selb");
-    let pa = Proc::start(Some(&a.0), LISTEN_7777);
-    let _pb = Proc::start(Some(&b.0), LISTEN_7777);
+    let a = Netns::new("sela");
+    let b = Netns::new("selb");
+    let pa = py(Some(&a), LISTEN_7777);
+    let _pb = py(Some(&b), LISTEN_7777);
     let only_a = |rows: &[Value]| !rows.is_empty() && rows.iter().all(|r| r["netns"] == a.inode());
-    assert!(only_a(&json(&["-j", "-N", &a.0])));
-    assert!(only_a(&json(&["-j", "-N", &format!("pid:{}", pa.1)])));
+    assert!(only_a(&json(&["-j", "-N", &a.name])));
+    assert!(only_a(&json(&["-j", "-N", &format!("pid:{}", pa.line)])));
     assert!(only_a(&json(&["-j", "-N", &a.inode().to_string()])));
-    assert!(only_a(&json(&["-j", "-N", &format!("/run/netns/{}", a.0)])));
-    let both = json(&["-j", "-N", &a.0, "-N", &b.0]);
+    assert!(only_a(&json(&[
+        "-j",
+        "-N",
+        &format!("/run/netns/{}", a.name)
+    ])));
+    let both = json(&["-j", "-N", &a.name, "-N", &b.name]);
     let seen: BTreeSet<u64> = both.iter().map(|r| r["netns"].as_u64().unwrap()).collect();
     assert_eq!(seen, BTreeSet::from([a.inode(), b.inode()]));
     // `self` is the tool's own namespace: here the host's.

@@ -1,9 +1,34 @@
-//! Shared helpers for integration tests: run the built binary with a pinned
-//! environment and compare whole outputs.
+//! Shared helpers for integration tests.
+//!
+//! Other engineers' tests (and other copies of these) run at the same time on
+//! the same machine, so a test compares only what it owns:
+//!
+//! - `run(args)`, `command()`, `argv()`, `run_as_nobody(args)`: the binary
+//!   under test (`OPENPORTS_BIN`, else cargo's build; `OPENPORTS_RUNNER`, e.g.
+//!   qemu, in front) with a clean environment.
+//! - `unique(tag)`: a name unique to this process and call (`optest-TAG-PID-N`)
+//!   for namespaces, files, anything global.
+//! - `skip_or_fail(reason, capability_absent)`: prints `SKIPPED: reason`; under
+//!   `CI=true` it panics unless `capability_absent` (no root, no `ip`, no `ss`:
+//!   the machine genuinely cannot run the test). Returns so that callers can
+//!   `return skip_or_fail(…)`.
+//! - `serial()`: a lock for tests of one binary that would race with each
+//!   other (whole-machine comparisons against tests that fork or open sockets).
+//! - `Netns::new(tag)`: a private network namespace (`ip netns add`, loopback
+//!   up) removed on drop, also when the test panics; processes still in it are
+//!   killed first. `ns.exec(prog)` is a `Command` running `prog` inside it;
+//!   `netns_or_skip()` checks root and `ip` first.
+//! - `Spawned::start(cmd)`: a helper process in its own process group that
+//!   prints one line when ready (`.line`); the group is killed on drop.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// The binary under test: `OPENPORTS_BIN` (the static release build, as `make
 /// test` sets it) or the one cargo built for this test run.
@@ -87,6 +112,13 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// The inode of this process's network namespace (openports' `netns`).
+pub fn self_netns() -> u64 {
+    std::fs::metadata("/proc/self/ns/net")
+        .expect("/proc/self/ns/net")
+        .ino()
+}
+
 /// Whether a command exists on PATH.
 pub fn have(cmd: &str) -> bool {
     Command::new("sh")
@@ -97,8 +129,177 @@ pub fn have(cmd: &str) -> bool {
 }
 
 /// Print why a test is skipped (visible with --nocapture and in CI logs).
+/// For a missing capability of the machine; see `skip_or_fail`.
 pub fn skip(why: &str) {
-    eprintln!("SKIPPED: {why}");
+    skip_or_fail(why, true)
+}
+
+/// A test that cannot run says why (`SKIPPED: reason`). Under `CI=true` that is
+/// a failure unless the machine genuinely lacks the capability (no root, no
+/// `ip`, no `ss`): CI must run every live test.
+pub fn skip_or_fail(reason: &str, capability_absent: bool) {
+    eprintln!("SKIPPED: {reason}");
+    if !capability_absent && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true: a live test may skip only for a missing capability: {reason}");
+    }
+}
+
+/// A name unique to this process and this call: `optest-TAG-PID-N`.
+pub fn unique(tag: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("optest-{tag}-{}-{n}", std::process::id())
+}
+
+/// Serialises the tests of one binary that would race with each other. A
+/// panic in a holder does not poison it for the others.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Root and `ip`, or a printed skip (a missing capability).
+pub fn netns_or_skip() -> bool {
+    if !is_root() {
+        skip("not root: cannot create network namespaces");
+        return false;
+    }
+    if !have("ip") {
+        skip("ip (iproute2) not installed: cannot create network namespaces");
+        return false;
+    }
+    true
+}
+
+/// A network namespace of the test's own (`ip netns add`, loopback up),
+/// deleted on drop with any process still in it.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new(tag: &str) -> Netns {
+        sweep_stale();
+        let name = unique(tag);
+        let o = Command::new("ip")
+            .args(["netns", "add", &name])
+            .output()
+            .expect("run ip");
+        assert!(o.status.success(), "ip netns add {name}: {}", stderr(&o));
+        let ns = Netns { name };
+        let o = Command::new("ip")
+            .args(["-n", &ns.name, "link", "set", "lo", "up"])
+            .output()
+            .expect("run ip");
+        assert!(o.status.success(), "lo up in {}: {}", ns.name, stderr(&o));
+        ns
+    }
+
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from("/run/netns").join(&self.name)
+    }
+
+    /// The namespace's inode (what openports prints as `netns`).
+    pub fn inode(&self) -> u64 {
+        std::fs::metadata(self.path()).expect("netns mount").ino()
+    }
+
+    /// A command that runs `prog` inside the namespace (`ip netns exec`, which
+    /// execs `prog`: the child's pid is the program's).
+    pub fn exec(&self, prog: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(prog);
+        c
+    }
+
+    /// Pids of the processes in the namespace.
+    pub fn pids(&self) -> Vec<i32> {
+        let o = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+            .expect("run ip");
+        stdout(&o)
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for pid in self.pids() {
+            // SAFETY: plain syscall; the process is in our own namespace.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Namespaces `unique()` named for a test process that is gone (killed before
+/// its guards ran): removed, so that they do not pile up.
+fn sweep_stale() {
+    let Ok(dir) = std::fs::read_dir("/run/netns") else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("optest-") else {
+            continue;
+        };
+        let mut it = rest.rsplitn(3, '-');
+        let (Some(_n), Some(pid)) = (it.next(), it.next()) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = Command::new("ip")
+                .args(["netns", "del", &name])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A helper process in its own process group that prints one line when ready;
+/// the whole group is killed and reaped on drop.
+pub struct Spawned {
+    pub child: Child,
+    pub line: String,
+}
+
+impl Spawned {
+    pub fn start(mut cmd: Command) -> Spawned {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+        let mut line = String::new();
+        let out = child.stdout.take().unwrap();
+        let mut s = Spawned {
+            child,
+            line: String::new(),
+        };
+        BufReader::new(out).read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "{cmd:?} exited before it was ready");
+        s.line = line.trim().to_string();
+        s
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        // SAFETY: plain syscall on the process group we created.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        let _ = self.child.wait();
+    }
 }
 
 /// The argv that runs the binary under test: the runner first when
