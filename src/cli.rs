@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::parse::ByteOrder;
-use crate::socket::{Family, Proto};
+use crate::model::socket::{Family, Proto};
+use crate::parse::inet::ByteOrder;
 
 pub const HELP: &str = "\
 openports - which ports are open, who holds them, and which are reachable from

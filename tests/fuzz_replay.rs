@@ -141,14 +141,14 @@ fn write_seed_corpus() {
 // fuzz/regressions/<target>/ and replayed by `saved_crashes` above; these tests
 // state the fixed behaviour directly.
 
-use openports::parse::{ByteOrder, TableKind, inet_line};
+use openports::parse::inet::{ByteOrder, TableKind, inet_line};
 
 /// inet_tcp, inet_udp (fuzz/regressions/inet_*/optional-field-shift-*): the
 /// trailing fields after the inode are optional, and `Cursor::optional` put the
 /// cursor back when one did not parse. The next optional parser then read the
 /// same text into a later field's slot: in `… 1001 1 0 -000 10 0` the rto text
 /// `-000` failed as unsigned and was read again as ssthresh = 0, so re-printing
-/// the row and parsing it gave a different row. Fixed in src/parse.rs: the first
+/// the row and parsing it gave a different row. Fixed in src/parse/inet.rs: the first
 /// trailing field that does not parse ends the row.
 #[test]
 fn crash_optional_field_read_into_a_later_slot() {
@@ -179,16 +179,16 @@ fn crash_optional_field_read_into_a_later_slot() {
 /// `\563` overflows: a panic with overflow checks (debug builds, fuzzing), a
 /// silently wrong byte in release. The kernel only writes `\000`..`\377`, so a
 /// backslash followed by a larger number is text. Fixed in
-/// src/netns.rs: only `\000`..`\377` are escapes.
+/// src/parse/mountinfo.rs: only `\000`..`\377` are escapes.
 #[test]
 fn crash_mountinfo_octal_escape_overflow() {
     let mi = b"29 1 0:4 net:[4026532600] /run/netns/a\\563\\134 rw - nsfs nsfs rw\n";
     assert_eq!(
-        openports::netns::nsfs_mounts(mi),
+        openports::parse::mountinfo::nsfs_mounts(mi),
         vec![(4026532600, b"/run/netns/a\\563\\".to_vec())]
     );
     let data =
         std::fs::read(repo().join("fuzz/regressions/procfiles/mountinfo-octal-overflow-cfd6cec1"))
             .unwrap();
-    let _ = openports::netns::nsfs_mounts(&data);
+    let _ = openports::parse::mountinfo::nsfs_mounts(&data);
 }

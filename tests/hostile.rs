@@ -867,9 +867,9 @@ fn every_byte_value_in_comm_cmdline_and_exe_of_a_fixture() {
         symlink("net:[4026531840]", d.path().join("100/ns/net")).unwrap();
         symlink("100", d.path().join("self")).unwrap();
         symlink(OsStr::from_bytes(exe), d.path().join("100/exe")).unwrap();
-        let (want_exe, deleted) = openports::owners::split_deleted(exe.clone());
+        let (want_exe, deleted) = openports::parse::links::split_deleted(exe.clone());
         let want_exe = want_exe.unwrap();
-        let want_cmd = openports::owners::join_argv(cmdline);
+        let want_cmd = openports::parse::process::join_argv(cmdline);
 
         let r = op_root(d.path(), &["-t", "-e"]);
         assert_eq!(r.code, Some(0), "{}", r.stderr());
@@ -902,10 +902,11 @@ mod property {
     //! Fails if any escaping rule is removed or made ambiguous.
 
     use super::*;
-    use openports::netns::Netns;
-    use openports::owners::{Owner, OwnerIndex, ProcInfo, passwd_names};
+    use openports::model::netns::Netns;
+    use openports::model::owners::{Owner, OwnerIndex, ProcInfo};
+    use openports::model::socket::{Endpoint, Family, Proto, Socket, state};
+    use openports::parse::passwd::passwd_names;
     use openports::render::{self, View};
-    use openports::socket::{Endpoint, Family, Proto, Socket, state};
     use proptest::prelude::*;
 
     /// Bytes biased toward what breaks output: controls, quotes, backslashes,

@@ -14,14 +14,14 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use openports::cli::{self, Parsed};
+use openports::collect::filter::Filter;
+use openports::collect::tables::{self, Diag, ReadOpts};
 use openports::error::Exit;
-use openports::filter::Filter;
-use openports::lines::{Line, Lines, scan};
-use openports::owners;
-use openports::parse::{self, ByteOrder, InetRow, TableKind};
+use openports::model::socket::{Family, Proto};
+use openports::parse::inet::{self, ByteOrder, InetRow, TableKind};
+use openports::parse::lines::{Line, Lines, scan};
+use openports::parse::{links, passwd, process};
 use openports::render::escape;
-use openports::socket::{Family, Proto};
-use openports::tables::{self, Diag, ReadOpts};
 
 /// One fuzz target: its name (the file `fuzz_targets/NAME.rs`) and body.
 pub struct Target {
@@ -138,7 +138,7 @@ impl Read for Pieces<'_> {
 }
 
 /// A whole table file as `tables::read_table` reads it, then every line alone
-/// through `parse::inet_line` in both byte orders and both table kinds.
+/// through `inet::inet_line` in both byte orders and both table kinds.
 fn inet_table(data: &[u8], proto: Proto, family: Family) {
     if data.len() > TABLE_CAP {
         return;
@@ -212,9 +212,9 @@ fn inet_table(data: &[u8], proto: Proto, family: Family) {
     for line in Lines::new(data).skip(1) {
         for order in [ByteOrder::Little, ByteOrder::Big] {
             // The listing's fast path accepts and rejects exactly the same lines.
-            let required = parse::inet_line_required(line, order);
+            let required = inet::inet_line_required(line, order);
             for kind in [TableKind::Tcp, TableKind::Datagram] {
-                match (parse::inet_line(line, kind, order), &required) {
+                match (inet::inet_line(line, kind, order), &required) {
                     (Ok(row), Ok(req)) => {
                         assert_eq!(&required_fields(&row), req, "{line:?}");
                         round_trip(line, &row, kind, order);
@@ -300,7 +300,7 @@ fn round_trip(line: &[u8], row: &InetRow, kind: TableKind, order: ByteOrder) {
     s.push_str(&opt_u(row.cwnd));
     s.push_str(&opt_i(row.ssthresh));
     s.push_str(&opt_u(row.drops));
-    let again = parse::inet_line(s.as_bytes(), kind, order)
+    let again = inet::inet_line(s.as_bytes(), kind, order)
         .unwrap_or_else(|e| panic!("re-printed row {s:?} of {line:?} fails: {e}"));
     assert_eq!(&again, row, "re-printed row {s:?} of {line:?}");
 }
@@ -315,8 +315,8 @@ pub fn link(data: &[u8]) {
         return;
     }
     for (prefix, got) in [
-        (&b"socket:["[..], parse::socket_link(data)),
-        (b"net:[", parse::netns_link(data)),
+        (&b"socket:["[..], links::socket_link(data)),
+        (b"net:[", links::netns_link(data)),
     ] {
         if let Some(n) = got {
             // Only the exact form is accepted (leading zeros aside).
@@ -325,12 +325,12 @@ pub fn link(data: &[u8]) {
             assert!(digits.iter().all(u8::is_ascii_digit), "{data:?}");
             let canon = format!("{}{n}]", String::from_utf8_lossy(prefix));
             assert_eq!(
-                parse::bracketed_inode(canon.as_bytes(), &prefix[..prefix.len() - 1]),
+                links::bracketed_inode(canon.as_bytes(), &prefix[..prefix.len() - 1]),
                 Some(n)
             );
         }
     }
-    let (exe, deleted) = owners::split_deleted(data.to_vec());
+    let (exe, deleted) = links::split_deleted(data.to_vec());
     let mut back = exe.unwrap_or_default();
     if deleted {
         back.extend_from_slice(b" (deleted)");
@@ -342,7 +342,7 @@ pub fn link(data: &[u8]) {
         .ok()
         .filter(|s| !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|s| s.parse::<u32>().ok());
-    assert_eq!(openports::source::parse_u32(data), want, "{data:?}");
+    assert_eq!(openports::parse::parse_u32(data), want, "{data:?}");
 }
 
 /// `/proc/PID/status` and `/proc/PID/stat`.
@@ -350,10 +350,10 @@ pub fn status(data: &[u8]) {
     if data.len() > TEXT_CAP {
         return;
     }
-    let uid = parse::status_uid(data);
-    let field = parse::status_field(data, b"Uid:");
+    let uid = process::status_uid(data);
+    let field = process::status_field(data, b"Uid:");
     assert!(field.is_some() || uid.is_none());
-    if let Some(c) = parse::stat_comm(data) {
+    if let Some(c) = process::stat_comm(data) {
         // Between the first '(' and the last ')'.
         let start = c.as_ptr() as usize - data.as_ptr() as usize;
         let end = start + c.len();
@@ -370,16 +370,16 @@ pub fn procfiles(data: &[u8]) {
     if data.len() > TEXT_CAP {
         return;
     }
-    for (_ino, point) in openports::netns::nsfs_mounts(data) {
+    for (_ino, point) in openports::parse::mountinfo::nsfs_mounts(data) {
         assert!(point.len() <= data.len());
     }
-    if let Some(id) = openports::netns::container_id(data) {
+    if let Some(id) = openports::parse::cgroup::container_id(data) {
         assert_inert(&id, "container id");
     }
-    for name in owners::passwd_names(data).values() {
+    for name in passwd::passwd_names(data).values() {
         assert_inert(name, "user name");
     }
-    let argv = owners::join_argv(data);
+    let argv = process::join_argv(data);
     assert!(argv.len() <= data.len() && !argv.contains(&0));
 }
 
@@ -802,7 +802,7 @@ pub fn check_run(root: &Path, parts: &[&[u8]]) {
     // `stat`; without either the process has no details.
     let comm = if part("comm").is_empty() {
         let stat = part("stat");
-        parse::stat_comm(&stat[..stat.len().min(4096)]).map(<[u8]>::to_vec)
+        process::stat_comm(&stat[..stat.len().min(4096)]).map(<[u8]>::to_vec)
     } else {
         let mut c = part("comm").to_vec();
         c.truncate(256);
@@ -813,9 +813,9 @@ pub fn check_run(root: &Path, parts: &[&[u8]]) {
     };
     let cmdline = {
         let c = part("cmdline");
-        owners::join_argv(&c[..c.len().min(64 * 1024)])
+        process::join_argv(&c[..c.len().min(64 * 1024)])
     };
-    let (exe, exe_deleted) = owners::split_deleted(part("@exe").to_vec());
+    let (exe, exe_deleted) = links::split_deleted(part("@exe").to_vec());
     // A target the kernel could not hold (empty, NUL, over PATH_MAX) is no link.
     let link = part("@exe");
     let exe = exe
@@ -920,7 +920,7 @@ fn check_and_baseline(root: &Path, policy: &[u8]) {
     };
     let (r, base) = go(&[&["baseline"][..], &common].concat());
     assert!(matches!(r, Ok(Exit::Ok)), "baseline: {r:?}");
-    if let Err(e) = openports::policy::parse(&base) {
+    if let Err(e) = openports::parse::policy::parse(&base) {
         panic!(
             "baseline does not parse: {e}\n{}",
             String::from_utf8_lossy(&base)
@@ -951,7 +951,7 @@ fn check_and_baseline(root: &Path, policy: &[u8]) {
                 args.push("-j");
             }
             let (r, _) = go(&args);
-            let parses = openports::policy::parse(policy).is_ok();
+            let parses = openports::parse::policy::parse(policy).is_ok();
             match r {
                 Ok(Exit::Ok | Exit::Violations) => assert!(parses),
                 Err(openports::error::Error::Usage(_) | openports::error::Error::Fatal(_)) => {
@@ -1048,12 +1048,12 @@ pub fn policy(data: &[u8]) {
     if data.len() > TEXT_CAP {
         return;
     }
-    match openports::policy::parse(data) {
+    match openports::parse::policy::parse(data) {
         Ok(p) => {
             for rule in &p.rules {
                 let text = rule.to_string();
                 assert_inert(&text, "rule text");
-                let again = openports::policy::parse(text.as_bytes())
+                let again = openports::parse::policy::parse(text.as_bytes())
                     .unwrap_or_else(|e| panic!("canonical text {text:?} of {rule:?} fails: {e}"));
                 assert_eq!(again.rules.len(), 1, "{text:?}");
                 let mut back = again.rules[0].clone();

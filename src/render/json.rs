@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::escape::{hex, json_str};
 use super::{View, addr_text};
-use crate::socket::{Socket, state_name};
+use crate::model::socket::{Socket, state_name};
 
 /// `"key":"text"` for untrusted bytes; adds `"key_hex":"…"` when they are not UTF-8.
 pub fn bytes_field(out: &mut String, key: &str, bytes: &[u8]) {

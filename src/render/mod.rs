@@ -1,18 +1,22 @@
 //! Output: the table and NDJSON writers. Both read a [`View`] and write to any
 //! `impl Write`; all escaping of untrusted text happens here (see [`escape`]).
 
+pub mod baseline;
+pub mod check;
+pub mod diagnostics;
 pub mod escape;
 pub mod json;
+pub mod summary;
 pub mod table;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::exposure::{Exposure, classify};
-use crate::netns::Netns;
-use crate::owners::{Owner, OwnerIndex, ProcInfo};
-use crate::socket::{Endpoint, Socket};
+use crate::model::exposure::{Exposure, classify};
+use crate::model::netns::Netns;
+use crate::model::owners::{Owner, OwnerIndex, ProcInfo};
+use crate::model::socket::{Endpoint, Socket};
 
 /// Why a socket has no listed owner, or that it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +163,11 @@ pub fn push_u64(s: &mut String, v: u64) {
     for &d in &buf[i..] {
         s.push(char::from(d));
     }
+}
+
+/// `1 listener`, `2 listeners`.
+pub fn listeners(n: usize) -> String {
+    format!("{n} listener{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::escape::quoted;
 use super::{OwnerKind, View, push_endpoint, push_u64};
-use crate::exposure::Exposure;
-use crate::socket::{Socket, state, state_name};
+use crate::model::exposure::Exposure;
+use crate::model::socket::{Socket, state, state_name};
 
 const RED: &str = "\x1b[1;31m";
 const YELLOW: &str = "\x1b[33m";
@@ -76,7 +76,7 @@ fn cell(v: &View<'_>, s: &Socket, col: Col, out: &mut String) {
         Col::State => out.push_str(state_name(s.state)),
         Col::RecvQ => push_u64(out, s.recv_q.into()),
         // ss shows a listener's backlog limit here; /proc does not have it.
-        Col::SendQ if s.state == state::LISTEN && s.proto == crate::socket::Proto::Tcp => {
+        Col::SendQ if s.state == state::LISTEN && s.proto == crate::model::socket::Proto::Tcp => {
             out.push('-')
         }
         Col::SendQ => push_u64(out, s.send_q.into()),
@@ -100,7 +100,7 @@ fn cell_width(v: &View<'_>, s: &Socket, col: Col, buf: &mut String) -> usize {
         }
         d
     }
-    let endpoint = |e: &crate::socket::Endpoint| match e.ip {
+    let endpoint = |e: &crate::model::socket::Endpoint| match e.ip {
         std::net::IpAddr::V4(a) => Some(
             a.octets().iter().map(|&o| digits(o.into())).sum::<usize>()
                 + 4
@@ -114,7 +114,9 @@ fn cell_width(v: &View<'_>, s: &Socket, col: Col, buf: &mut String) -> usize {
     };
     let counted = match col {
         Col::RecvQ => Some(digits(s.recv_q.into())),
-        Col::SendQ if !(s.state == state::LISTEN && s.proto == crate::socket::Proto::Tcp) => {
+        Col::SendQ
+            if !(s.state == state::LISTEN && s.proto == crate::model::socket::Proto::Tcp) =>
+        {
             Some(digits(s.send_q.into()))
         }
         Col::Uid => Some(digits(s.uid.into())),
@@ -255,12 +257,12 @@ fn display_width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socket::{Endpoint, Family, Proto};
+    use crate::model::socket::{Endpoint, Family, Proto};
     use std::collections::HashMap;
 
     #[test]
     fn counted_widths_equal_formatted_widths() {
-        let ns = [crate::netns::Netns::default()];
+        let ns = [crate::model::netns::Netns::default()];
         let (procs, users) = (HashMap::new(), HashMap::new());
         let mk = |ip: &str, port: u16, st: u8, q: u32| Socket {
             ns: 0,

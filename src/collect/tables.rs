@@ -4,11 +4,11 @@ use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::filter::Filter;
-use crate::lines::{Line, scan};
-use crate::parse::{ByteOrder, inet_line_required, is_blank};
-use crate::socket::{Family, Proto, Socket, state};
-use crate::source::ProcRoot;
+use crate::collect::filter::Filter;
+use crate::model::socket::{Family, Proto, Socket, state};
+use crate::parse::inet::{ByteOrder, inet_line_required, is_blank};
+use crate::parse::lines::{Line, scan};
+use crate::proc::ProcRoot;
 
 /// Read size: large, so the kernel formats many rows per `read()` (fewer rows
 /// repeated or missed when the table changes between reads).

@@ -282,36 +282,3 @@ fn blank_lines() {
     assert!(is_blank(b"      \r"));
     assert!(!is_blank(b"  0:"));
 }
-
-#[test]
-fn link_targets_from_proc_pid_fd_and_ns() {
-    // readlink of /proc/PID/fd/N and /proc/PID/ns/net on Linux 6.18.
-    assert_eq!(socket_link(b"socket:[491]"), Some(491));
-    assert_eq!(
-        socket_link(b"socket:[18446744073709551615]"),
-        Some(u64::MAX)
-    );
-    assert_eq!(socket_link(b"pipe:[12345]"), None);
-    assert_eq!(socket_link(b"anon_inode:[eventfd]"), None);
-    assert_eq!(socket_link(b"/dev/null"), None);
-    assert_eq!(socket_link(b"socket:[12]x"), None);
-    assert_eq!(socket_link(b"socket:[]"), None);
-    assert_eq!(socket_link(b"socket:[99999999999999999999]"), None);
-    assert_eq!(netns_link(b"net:[4026531833]"), Some(4026531833));
-    assert_eq!(netns_link(b"mnt:[4026531832]"), None);
-}
-
-#[test]
-fn proc_pid_status_uid_and_stat_comm() {
-    // Head of /proc/self/status on Linux 6.18.
-    let status = b"Name:\tcat\nUmask:\t0022\nState:\tR (running)\nTgid:\t7001\nNgid:\t0\nPid:\t7001\nPPid:\t6990\nTracerPid:\t0\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
-    assert_eq!(status_uid(status), Some(1000));
-    assert_eq!(status_uid(b"Name:\tx\n"), None);
-    assert_eq!(status_uid(b"Uid:\tabc\n"), None);
-    // comm may contain ')' and spaces: take the last ')'.
-    let stat = b"4242 (evil) (x) y) S 1 4242 4242 0 -1 4194560 105 0 0 0";
-    assert_eq!(stat_comm(stat), Some(&b"evil) (x) y"[..]));
-    assert_eq!(stat_comm(b"1 (systemd) S 0 1 1"), Some(&b"systemd"[..]));
-    assert_eq!(stat_comm(b"no parens"), None);
-    assert_eq!(stat_comm(b") (x"), None);
-}

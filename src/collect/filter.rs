@@ -1,8 +1,8 @@
 //! Which sockets a run shows: a pure predicate, cheap checks first.
 
 use crate::cli::{Config, States};
-use crate::exposure::{Exposure, classify};
-use crate::socket::{Family, Proto, Socket};
+use crate::model::exposure::{Exposure, classify};
+use crate::model::socket::{Family, Proto, Socket};
 
 #[derive(Clone, Debug)]
 pub struct Filter {

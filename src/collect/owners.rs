@@ -2,69 +2,28 @@
 //! target is never opened: a FIFO would block), into an index inode → every
 //! (pid, fd); then details of the processes that hold shown sockets.
 
-use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::parse::{socket_link, stat_comm, status_uid};
-use crate::source::{Dir, ProcRoot, parse_u32};
+use crate::model::owners::{Owner, OwnerIndex, ProcInfo};
+use crate::parse::links::{socket_link, split_deleted};
+use crate::parse::parse_u32;
+use crate::parse::process::{join_argv, stat_comm, status_uid};
+use crate::proc::{Dir, ProcRoot};
 
-/// One holder of a socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Owner {
-    pub pid: u32,
-    pub fd: u32,
-}
-
-/// inode → owners, as one sorted vector (16 bytes per socket fd, no per-socket
-/// allocation).
-#[derive(Debug, Default)]
-pub struct OwnerIndex {
-    entries: Vec<(u64, Owner)>,
-    /// Processes whose fd directory we were not allowed to read.
-    pub denied: usize,
-    /// Processes walked.
-    pub walked: usize,
-}
-
-impl OwnerIndex {
-    /// Build the index from `(inode, owner)` pairs in any order.
-    pub fn from_entries(mut entries: Vec<(u64, Owner)>) -> OwnerIndex {
-        entries.sort_unstable();
-        entries.dedup();
-        OwnerIndex {
-            entries,
-            ..OwnerIndex::default()
-        }
+/// Join what several walkers found.
+pub fn index_from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
+    let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
+    let (mut denied, mut walked) = (0, 0);
+    for p in parts {
+        entries.extend(p.entries);
+        denied += p.denied;
+        walked += p.walked;
     }
-
-    /// Every owner of `inode`, by pid then fd.
-    pub fn get(&self, inode: u64) -> &[(u64, Owner)] {
-        let lo = self.entries.partition_point(|e| e.0 < inode);
-        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == inode);
-        &self.entries[lo..hi]
-    }
-
-    /// Join what several walkers found.
-    pub fn from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
-        let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
-        let (mut denied, mut walked) = (0, 0);
-        for p in parts {
-            entries.extend(p.entries);
-            denied += p.denied;
-            walked += p.walked;
-        }
-        let mut ix = OwnerIndex::from_entries(entries);
-        ix.denied = denied;
-        ix.walked = walked;
-        ix
-    }
-
-    fn merge(&mut self, more: Vec<(u64, Owner)>) {
-        self.entries.extend(more);
-        self.entries.sort_unstable();
-        self.entries.dedup();
-    }
+    let mut ix = OwnerIndex::from_entries(entries);
+    ix.denied = denied;
+    ix.walked = walked;
+    ix
 }
 
 /// Read every socket link of one fd directory into `out`.
@@ -116,7 +75,7 @@ fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
 /// unreadable ones are counted in `denied`.
 pub fn walk(src: &ProcRoot, pids: &[u32]) -> OwnerIndex {
     let next = AtomicUsize::new(0);
-    OwnerIndex::from_parts(vec![walk_shared(src, pids, &next)])
+    index_from_parts(vec![walk_shared(src, pids, &next)])
 }
 
 /// What one walker found.
@@ -223,20 +182,6 @@ fn fd_names(src: &ProcRoot, rel: &str) -> Option<Vec<u32>> {
     Some(v)
 }
 
-/// What is known about one owning process.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProcInfo {
-    /// The command name, raw bytes (set by the process: untrusted).
-    pub comm: Vec<u8>,
-    pub uid: Option<u32>,
-    /// `/proc/PID/exe` without the ` (deleted)` suffix.
-    pub exe: Option<Vec<u8>>,
-    /// The executable was deleted or replaced after the process started.
-    pub exe_deleted: bool,
-    /// argv joined by spaces (untrusted), when asked for.
-    pub cmdline: Option<Vec<u8>>,
-}
-
 /// Load a process's details; `None` when it has exited. `full` adds the uid
 /// (from `status`) and the command line.
 pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
@@ -279,75 +224,9 @@ pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
     })
 }
 
-/// `/usr/sbin/sshd (deleted)` → (`/usr/sbin/sshd`, true).
-pub fn split_deleted(mut target: Vec<u8>) -> (Option<Vec<u8>>, bool) {
-    const SUFFIX: &[u8] = b" (deleted)";
-    if target.ends_with(SUFFIX) {
-        target.truncate(target.len() - SUFFIX.len());
-        (Some(target), true)
-    } else {
-        (Some(target), false)
-    }
-}
-
-/// NUL-separated argv → one line with spaces (trailing NULs dropped).
-pub fn join_argv(raw: &[u8]) -> Vec<u8> {
-    let trimmed = match raw.iter().rposition(|&b| b != 0) {
-        Some(end) => &raw[..=end],
-        None => &[][..],
-    };
-    trimmed
-        .iter()
-        .map(|&b| if b == 0 { b' ' } else { b })
-        .collect()
-}
-
-/// uid → name from a passwd file (read directly: a static binary has no NSS).
-pub fn passwd_names(passwd: &[u8]) -> HashMap<u32, String> {
-    let mut m = HashMap::new();
-    for line in crate::lines::Lines::new(passwd) {
-        let mut f = line.split(|&b| b == b':');
-        let (Some(name), Some(_), Some(uid)) = (f.next(), f.next(), f.next()) else {
-            continue;
-        };
-        if name.is_empty() || name.starts_with(b"#") {
-            continue;
-        }
-        // Only plain names: the table prints `user=NAME` bare inside
-        // users:((…)), where `,` `(` `)` `"` or a space would forge fields or
-        // owners. Other names show as `uid=N` (JSON `"user":null`).
-        let plain = name
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$' | b'@'));
-        if plain && let Some(uid) = parse_u32(uid) {
-            m.entry(uid)
-                .or_insert_with(|| String::from_utf8_lossy(name).into_owned());
-        }
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn index_keeps_every_owner_sorted() {
-        let o = |pid, fd| Owner { pid, fd };
-        let ix = OwnerIndex::from_entries(vec![
-            (7, o(936, 3)),
-            (5, o(1, 9)),
-            (7, o(935, 3)),
-            (7, o(935, 4)),
-            (7, o(935, 3)),
-            (9, o(2, 2)),
-        ]);
-        let got: Vec<Owner> = ix.get(7).iter().map(|e| e.1).collect();
-        assert_eq!(got, vec![o(935, 3), o(935, 4), o(936, 3)]);
-        assert!(ix.get(6).is_empty());
-        assert!(ix.get(10).is_empty());
-        assert_eq!(ix.get(5).len(), 1);
-    }
 
     #[test]
     fn fmt_u32_matches_to_string() {
@@ -355,46 +234,5 @@ mod tests {
         for v in [0u32, 7, 10, 255, 65535, u32::MAX] {
             assert_eq!(fmt_u32(v, &mut b), v.to_string().as_bytes());
         }
-    }
-
-    #[test]
-    fn exe_deleted_suffix_from_proc_pid_exe() {
-        assert_eq!(
-            split_deleted(b"/usr/sbin/nginx (deleted)".to_vec()),
-            (Some(b"/usr/sbin/nginx".to_vec()), true)
-        );
-        assert_eq!(
-            split_deleted(b"/usr/sbin/nginx".to_vec()),
-            (Some(b"/usr/sbin/nginx".to_vec()), false)
-        );
-    }
-
-    #[test]
-    fn cmdline_argv_joined() {
-        // /proc/PID/cmdline of `sshd: /usr/sbin/sshd -D [listener]` style rewrites
-        // and of a plain argv.
-        assert_eq!(
-            join_argv(b"/usr/sbin/sshd\0-D\0"),
-            b"/usr/sbin/sshd -D".to_vec()
-        );
-        assert_eq!(
-            join_argv(b"sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"),
-            b"sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups".to_vec()
-        );
-        assert_eq!(join_argv(b"\0\0"), Vec::<u8>::new());
-    }
-
-    #[test]
-    fn passwd_from_debian_etc_passwd() {
-        let m = passwd_names(
-            b"root:x:0:0:root:/root:/bin/bash\n\
-daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
-# comment\n\
-broken-line\n\
-nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-        );
-        assert_eq!(m.get(&0).map(String::as_str), Some("root"));
-        assert_eq!(m.get(&65534).map(String::as_str), Some("nobody"));
-        assert_eq!(m.len(), 3);
     }
 }

@@ -1,17 +1,19 @@
 //! `ProcRoot`: the only code that touches the filesystem. Every path the tool
 //! reads is below one root (`--proc-root`, default `/proc`), so a directory of
-//! plain files and dangling symlinks can stand in for procfs in tests.
+//! plain files and dangling symlinks can stand in for procfs in tests. The
+//! syscalls themselves, and all `unsafe`, are in [`sys`].
 
-use std::ffi::{CString, OsStr};
+pub mod sys;
+
+use std::ffi::{CStr, CString, OsStr};
 use std::fs::{self, File};
 use std::io::{self, Read};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::parse::ByteOrder;
-
-/// procfs's `f_type` (`include/uapi/linux/magic.h`).
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+use crate::parse::inet::ByteOrder;
+use crate::parse::parse_u32;
 
 #[derive(Clone, Debug)]
 pub struct ProcRoot {
@@ -125,47 +127,24 @@ impl ProcRoot {
     }
 }
 
-/// Parse a whole byte string as a decimal u32 (`"1234"`); anything else is `None`.
-pub fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(b).ok()?.parse().ok()
-}
-
 fn is_procfs(p: &Path) -> bool {
-    let Ok(c) = CString::new(p.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-buffer.
-    unsafe {
-        let mut st: libc::statfs = std::mem::zeroed();
-        libc::statfs(c.as_ptr(), &mut st) == 0 && st.f_type as i64 == PROC_SUPER_MAGIC
-    }
+    CString::new(p.as_os_str().as_bytes()).is_ok_and(|c| sys::is_procfs(&c))
 }
 
 /// An open directory whose entries are read and whose links are resolved
 /// relative to it (`getdents` + `readlinkat`): one path lookup per fd instead of
 /// four, and no allocation per link.
 pub struct Dir {
-    fd: libc::c_int,
+    fd: OwnedFd,
 }
 
 impl Dir {
     pub fn open(path: &Path) -> io::Result<Dir> {
         let c = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-        // SAFETY: valid C string; flags are plain constants.
-        let fd = unsafe {
-            libc::open(
-                c.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Dir { fd })
+        Ok(Dir {
+            fd: sys::open_dir(&c)?,
+        })
     }
 
     /// Call `f` with the name of every entry except `.` and `..`.
@@ -174,17 +153,10 @@ impl Dir {
         // cost another lookup.
         let mut buf = [0u8; 8192];
         loop {
-            // SAFETY: buf is valid for writes of its length.
-            let n = unsafe {
-                libc::syscall(libc::SYS_getdents64, self.fd, buf.as_mut_ptr(), buf.len())
-            };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            let n = sys::getdents64(self.fd.as_fd(), &mut buf)?;
             if n == 0 {
                 return Ok(());
             }
-            let n = n as usize;
             let mut off = 0;
             while off + 19 <= n {
                 // struct linux_dirent64 { u64 ino; i64 off; u16 reclen; u8 type; char name[]; }
@@ -209,28 +181,10 @@ impl Dir {
             return Err(io::Error::from(io::ErrorKind::InvalidInput));
         }
         cname[..name.len()].copy_from_slice(name);
-        // SAFETY: cname is NUL-terminated; buf is valid for writes of its length.
-        let n = unsafe {
-            libc::readlinkat(
-                self.fd,
-                cname.as_ptr().cast(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(&buf[..n as usize])
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        // SAFETY: fd was opened by us and is closed once.
-        unsafe {
-            libc::close(self.fd);
-        }
+        let cname = CStr::from_bytes_until_nul(&cname)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let n = sys::readlinkat(self.fd.as_fd(), cname, buf)?;
+        Ok(&buf[..n])
     }
 }
 

@@ -9,7 +9,7 @@ use nom::Parser;
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::char;
 
-use crate::socket::Endpoint;
+use crate::model::socket::Endpoint;
 
 /// Byte order of the machine whose kernel printed a table. Address words are
 /// printed as host-order `u32`s, so decoding depends on it.
@@ -95,7 +95,7 @@ fn is_space(b: u8) -> bool {
     b == b' ' || b == b'\t' || b == b'\r'
 }
 
-fn skip_space(i: &[u8]) -> &[u8] {
+pub(crate) fn skip_space(i: &[u8]) -> &[u8] {
     let n = i.iter().take_while(|&&b| is_space(b)).count();
     &i[n..]
 }
@@ -353,50 +353,6 @@ pub fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|&b| is_space(b))
 }
 
-/// `socket:[12345]` → 12345. Other fd targets (pipes, files, anon inodes) → `None`.
-pub fn socket_link(target: &[u8]) -> Option<u64> {
-    bracketed_inode(target, b"socket:")
-}
-
-/// `net:[4026531840]` (the target of `/proc/PID/ns/net`) → 4026531840.
-pub fn netns_link(target: &[u8]) -> Option<u64> {
-    bracketed_inode(target, b"net:")
-}
-
-/// `PREFIX[N]` with nothing after the `]`.
-pub fn bracketed_inode(target: &[u8], prefix: &[u8]) -> Option<u64> {
-    let rest = target.strip_prefix(prefix)?;
-    let rest = rest.strip_prefix(b"[")?;
-    let (rest, n) = dec_u64(rest).ok()?;
-    if rest == b"]" { Some(n) } else { None }
-}
-
-/// The real uid from the `Uid:` line of `/proc/PID/status`
-/// (`Uid:\t1000\t1000\t1000\t1000`: real, effective, saved, filesystem).
-pub fn status_uid(status: &[u8]) -> Option<u32> {
-    status_field(status, b"Uid:").and_then(|v| {
-        let v = skip_space(v);
-        let (_, n) = dec_u64(v).ok()?;
-        u32::try_from(n).ok()
-    })
-}
-
-/// The value part of a `Key:` line in a status-like file.
-pub fn status_field<'a>(status: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    crate::lines::Lines::new(status).find_map(|l| l.strip_prefix(key))
-}
-
-/// The command name in `/proc/PID/stat`: between the first `(` and the **last** `)`,
-/// since the name itself may contain `)`.
-pub fn stat_comm(stat: &[u8]) -> Option<&[u8]> {
-    let open = memchr::memchr(b'(', stat)?;
-    let close = memchr::memrchr(b')', stat)?;
-    if close <= open {
-        return None;
-    }
-    Some(&stat[open + 1..close])
-}
-
 #[cfg(test)]
-#[path = "parse_tests.rs"]
+#[path = "inet_tests.rs"]
 mod tests;

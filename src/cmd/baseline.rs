@@ -1,0 +1,237 @@
+//! `openports baseline`: a policy allowing exactly today's listeners, so that a
+//! later `check` reports what is new.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{count_hidden, listener_config};
+use crate::cli::{Config, Format};
+use crate::error::{Error, Exit};
+use crate::model::socket::{Proto, Socket};
+use crate::policy::evaluate::is_checked;
+use crate::policy::{self, Addr, NetnsSel, Rule};
+use crate::proc::ProcRoot;
+use crate::render::baseline::write_rules;
+use crate::render::escape::terminal;
+use crate::render::{OwnerKind, View, listeners};
+
+/// The namespace qualifiers that name `s`'s namespace most stably: `netns=host`,
+/// an `ip netns` name, a container id (12 digits, matched as a prefix), or the
+/// namespace inode.
+fn ns_qualifiers(v: &View<'_>, s: &Socket) -> (Option<NetnsSel>, Option<Vec<u8>>) {
+    let ns = v.ns(s);
+    if v.scope(s) == "host" {
+        (Some(NetnsSel::Host), None)
+    } else if let Some(n) = &ns.name {
+        (Some(NetnsSel::Name(n.as_bytes().to_vec())), None)
+    } else if let Some(c) = &ns.container {
+        let id = if c.len() > 12 && c.bytes().all(|b| b.is_ascii_hexdigit()) {
+            &c[..12]
+        } else {
+            &c[..]
+        };
+        (None, Some(id.as_bytes().to_vec()))
+    } else {
+        (ns.inode.map(NetnsSel::Inode), None)
+    }
+}
+
+/// The rules of a baseline, in the view's order (namespace, protocol, port,
+/// address), one per distinct listener, each with a note for the comment.
+pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option<&'static str>)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for s in v.sockets.iter().filter(|s| is_checked(s, include_loopback)) {
+        let (netns, container) = ns_qualifiers(v, s);
+        // The first holder by pid: the parent of forked workers.
+        let comm = v
+            .owners_of(s)
+            .iter()
+            .find_map(|(_, o)| v.procs.get(&o.pid))
+            .map(|p| p.comm.clone());
+        let note = match v.owner_kind(s) {
+            OwnerKind::Kernel => Some("kernel socket: no process holds it"),
+            OwnerKind::Hidden => Some("owner hidden from openports"),
+            OwnerKind::None => Some("no owner"),
+            OwnerKind::Process | OwnerKind::NotLooked => None,
+        };
+        let rule = Rule {
+            proto: Some(s.proto),
+            ports: policy::Ports::List(vec![(s.local.port, s.local.port)]),
+            addr: Addr::Ip(s.local.ip),
+            netns,
+            container,
+            comm,
+            ..Rule::default()
+        };
+        if seen.insert(rule.to_string()) {
+            out.push((rule, note));
+        }
+    }
+    out
+}
+
+/// The host name from `ROOT/sys/kernel/hostname` (the UTS namespace of the
+/// reader on a live system), or `unknown`.
+fn hostname(root: &Path) -> String {
+    ProcRoot::new(root)
+        .and_then(|r| r.read_capped("sys/kernel/hostname", 256))
+        .ok()
+        .map(|h| h.trim_ascii().to_vec())
+        .filter(|h| !h.is_empty())
+        .map(|h| terminal(&h))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible output),
+/// else the system clock.
+fn now() -> u64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(secs: u64) -> String {
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let r = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        r / 3600,
+        r % 3600 / 60,
+        r % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`).
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+pub(crate) fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The options a later `check` needs to read the same listeners as this
+/// baseline (protocols, families, loopback, namespaces), as command-line text.
+fn same_options(cfg: &Config) -> String {
+    use crate::cli::NsSelector;
+    use crate::model::socket::Family;
+    let mut o = String::new();
+    if cfg.protos != [Proto::Tcp, Proto::Udp] {
+        for p in &cfg.protos {
+            o.push_str(match p {
+                Proto::Tcp => " -t",
+                Proto::Udp => " -u",
+                Proto::UdpLite => " --udplite",
+                Proto::Raw => " -w",
+            });
+        }
+    }
+    match &cfg.families[..] {
+        [Family::Inet] => o.push_str(" -4"),
+        [Family::Inet6] => o.push_str(" -6"),
+        _ => {}
+    }
+    if cfg.include_loopback {
+        o.push_str(" --include-loopback");
+    }
+    for n in &cfg.netns {
+        let _ = match n {
+            NsSelector::SelfNs => write!(o, " -N self"),
+            NsSelector::Pid(p) => write!(o, " -N pid:{p}"),
+            NsSelector::Inode(i) => write!(o, " -N {i}"),
+            NsSelector::Name(n) => write!(o, " -N {}", terminal(n.as_bytes())),
+        };
+    }
+    o
+}
+
+pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    if cfg.format == Format::Json {
+        return Err(Error::Usage(
+            "baseline writes a policy file, not JSON: drop -j (see --help)".into(),
+        ));
+    }
+    let ccfg = listener_config(cfg);
+    let c = crate::collect::collect(&ccfg)?;
+    crate::render::diagnostics::print_diagnostics(&c, err);
+    let view = c.view(cfg);
+    let rules = baseline_rules(&view, cfg.include_loopback);
+    let checked: Vec<&Socket> = c
+        .sockets
+        .iter()
+        .filter(|s| is_checked(s, cfg.include_loopback))
+        .collect();
+    let hidden = count_hidden(&view, &checked);
+
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "# openports baseline of {}, taken {}",
+        hostname(&cfg.root),
+        utc(now())
+    );
+    let protos: Vec<&str> = ccfg.protos.iter().map(|p| p.name()).collect();
+    let families = match &ccfg.families[..] {
+        [crate::model::socket::Family::Inet] => ", IPv4 only",
+        [crate::model::socket::Family::Inet6] => ", IPv6 only",
+        _ => "",
+    };
+    let _ = writeln!(
+        text,
+        "# Allows exactly the {} listeners seen then ({}{families}).",
+        and_list(&protos),
+        if cfg.include_loopback {
+            "loopback included"
+        } else {
+            "loopback excluded"
+        }
+    );
+    let _ = writeln!(
+        text,
+        "# Check later with: openports check FILE{}\n# (exit 0: nothing new; exit 1: the new listeners are listed).",
+        same_options(cfg)
+    );
+    if hidden > 0 {
+        let _ = writeln!(
+            text,
+            "# The owners of {} were hidden: their rules name no process.",
+            listeners(hidden)
+        );
+    }
+    write_rules(&mut text, &rules);
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    if hidden > 0 {
+        let _ = writeln!(
+            err,
+            "openports: owners of {} may be hidden: {}; their rules name no process",
+            listeners(hidden),
+            c.hidden_reasons.join("; ")
+        );
+    }
+    Ok(Exit::Ok)
+}

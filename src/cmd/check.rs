@@ -1,0 +1,194 @@
+//! `openports check POLICY` and `openports baseline` (issue 5): the policy
+//! engine around [`crate::policy`].
+//!
+//! `check` reads the listeners (listening TCP, unconnected UDP; loopback only
+//! with `--include-loopback`) of every namespace, and reports each one that no
+//! rule allows (a violation: exit 1), each rule that allowed nothing (stale),
+//! and each process behind a checked listener whose executable was deleted or
+//! replaced after it started. `baseline` writes a policy allowing exactly
+//! today's listeners, so that a later `check` reports what is new.
+//!
+//! Output of `check`: the table of violations on stdout (nothing when there is
+//! none), stale rules and warnings on stderr; with `-j`, one JSON object per line
+//! on stdout, told apart by `"kind"`: `violation`, `stale_rule`, `deleted_exe`
+//! and a final `summary`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use super::{count_hidden, listener_config};
+use crate::cli::{Command, Config, Format};
+use crate::error::{Error, Exit};
+use crate::model::socket::Socket;
+use crate::parse;
+use crate::policy::evaluate::{evaluate, is_checked};
+use crate::policy::{Policy, Rule, UserSel};
+use crate::render::check::{Deleted, Report};
+use crate::render::escape::terminal;
+use crate::render::{View, listeners};
+
+/// A policy larger than this is refused (a policy is a few hundred lines).
+const MAX_POLICY: u64 = 16 << 20;
+
+/// How the policy is named in messages: its path (escaped), or `-` for stdin.
+fn policy_name(path: &Path) -> String {
+    terminal(path.as_os_str().as_encoded_bytes())
+}
+
+fn read_policy(path: &Path, name: &str) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    let r = if path == Path::new("-") {
+        io::stdin()
+            .lock()
+            .take(MAX_POLICY + 1)
+            .read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_POLICY + 1).read_to_end(&mut buf))
+    };
+    r.map_err(|e| Error::Fatal(format!("cannot read policy {name}: {e}")))?;
+    if buf.len() as u64 > MAX_POLICY {
+        return Err(Error::Fatal(format!(
+            "policy {name} is larger than {} MiB",
+            MAX_POLICY >> 20
+        )));
+    }
+    Ok(buf)
+}
+
+/// Load and parse a policy; a syntax error is `FILE:LINE:COL: expected …, found …`.
+pub fn load_policy(path: &Path) -> Result<Policy, Error> {
+    let name = policy_name(path);
+    let src = read_policy(path, &name)?;
+    parse::policy::parse(&src).map_err(|e| Error::Fatal(format!("{name}:{e}")))
+}
+
+pub(crate) fn deleted_exes<'a>(v: &View<'a>, checked: &[&'a Socket]) -> Vec<Deleted<'a>> {
+    let mut by_pid: BTreeMap<u32, Deleted<'a>> = BTreeMap::new();
+    for &s in checked {
+        for (_, o) in v.owners_of(s) {
+            let Some(info) = v.procs.get(&o.pid).filter(|p| p.exe_deleted) else {
+                continue;
+            };
+            let d = by_pid.entry(o.pid).or_insert_with(|| Deleted {
+                pid: o.pid,
+                info,
+                sockets: Vec::new(),
+            });
+            if !d.sockets.iter().any(|x| std::ptr::eq(*x, s)) {
+                d.sockets.push(s);
+            }
+        }
+    }
+    by_pid.into_values().collect()
+}
+
+pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let Command::Check { policy: path } = &cfg.command else {
+        return Err(Error::Usage(
+            "check needs a POLICY file (see --help)".into(),
+        ));
+    };
+    let name = policy_name(path);
+    let pol = load_policy(path)?;
+    if !cfg.processes
+        && let Some(r) = pol.rules.iter().find(|r| r.names_process())
+    {
+        return Err(Error::Fatal(format!(
+            "{name}:{}: the rule names a process (comm=, exe= or user=), which --no-processes does not look up",
+            r.line
+        )));
+    }
+    let mut ccfg = listener_config(cfg);
+    // user= needs each holder's uid and the user names, which collect reads
+    // for the extended output (the output itself follows `cfg`).
+    ccfg.extended |= pol.rules.iter().any(|r| r.user.is_some());
+    let c = crate::collect::collect(&ccfg)?;
+    crate::render::diagnostics::print_diagnostics(&c, err);
+
+    if c.users.is_empty()
+        && c.owners.is_some()
+        && pol
+            .rules
+            .iter()
+            .any(|r| matches!(r.user, Some(UserSel::Name(_))))
+    {
+        let _ = writeln!(
+            err,
+            "openports: no user names in {}: rules with user=NAME cannot match",
+            terminal(cfg.passwd.as_os_str().as_encoded_bytes())
+        );
+    }
+    let view = c.view(cfg);
+
+    let checked: Vec<&Socket> = c
+        .sockets
+        .iter()
+        .filter(|s| is_checked(s, cfg.include_loopback))
+        .collect();
+    let verdict = evaluate(&view, &pol, &checked);
+    let violations: Vec<Socket> = verdict
+        .violations
+        .iter()
+        .map(|&k| checked[k].clone())
+        .collect();
+    // Staleness is only judged when every namespace was read.
+    let stale: Vec<&Rule> = if cfg.netns.is_empty() {
+        pol.rules
+            .iter()
+            .zip(&verdict.used)
+            .filter(|(r, used)| {
+                !**used
+                    && r.applies_to(&ccfg.protos, &ccfg.families)
+                    && (cfg.include_loopback || !r.only_loopback())
+            })
+            .map(|(r, _)| r)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let deleted = deleted_exes(&view, &checked);
+    let hidden = count_hidden(&view, &checked);
+
+    let first_ns = checked.first().map(|s| s.ns);
+    let vview = View {
+        sockets: &violations,
+        netns_column: cfg.extended || checked.iter().any(|s| Some(s.ns) != first_ns),
+        ..c.view(cfg)
+    };
+    let report = Report {
+        name: &name,
+        path,
+        rules: pol.rules.len(),
+        checked: checked.len(),
+        violations: &vview,
+        stale: &stale,
+        deleted: &deleted,
+        hidden,
+    };
+    let written = match cfg.format {
+        Format::Table => report.table(out, err),
+        Format::Json => report.json(out),
+    };
+    let exit = if violations.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Violations
+    };
+    match written {
+        Ok(()) => {}
+        // A reader that stopped early (`check P | head`) does not change the
+        // verdict: a cron job or a CI step under `set -o pipefail` still sees 1.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(exit),
+        Err(e) => return Err(Error::Output(e)),
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            err,
+            "openports: owners of {} may be hidden: {}; rules naming a process (comm=, exe=, user=) cannot match them",
+            listeners(hidden),
+            c.hidden_reasons.join("; ")
+        );
+    }
+    Ok(exit)
+}

@@ -1,0 +1,199 @@
+//! Network namespace discovery and naming.
+//!
+//! Every namespace that a process is in is found through `/proc/PID/ns/net`
+//! (`net:[N]`), and every namespace that is only bind-mounted (`ip netns add`,
+//! Docker's `/run/docker/netns/*`) through the nsfs mounts in `mountinfo`. Each is
+//! read once: through one member's `/proc/PID/net/`, or, when no process is in it,
+//! by entering it with `setns` on a helper thread.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+
+use crate::model::netns::Netns;
+use crate::parse::cgroup::container_id;
+use crate::parse::links::netns_link;
+use crate::parse::mountinfo::{netns_name, nsfs_mounts};
+use crate::proc::{self, ProcRoot, sys};
+
+/// What discovery found, and what it could not see.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub list: Vec<Netns>,
+    /// Processes whose namespace could not be determined at all.
+    pub unplaced: usize,
+    /// Processes whose `ns/net` link was unreadable (placed by the fallback).
+    pub unreadable: usize,
+    /// Our own `mountinfo` (read once; also tells whether /proc has hidepid).
+    pub self_mountinfo: Vec<u8>,
+}
+
+fn ns_of(src: &ProcRoot, who: &str) -> io::Result<Option<u64>> {
+    Ok(netns_link(&src.readlink(format!("{who}/ns/net"))?))
+}
+
+/// Discover every namespace visible through `src`, given the visible pids.
+pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
+    let mut d = Discovery::default();
+    let mut by_inode: HashMap<u64, usize> = HashMap::new();
+    let mut unknown: Vec<u32> = Vec::new();
+    for &pid in pids {
+        match ns_of(src, &pid.to_string()) {
+            Ok(Some(ino)) => {
+                let ix = *by_inode.entry(ino).or_insert_with(|| {
+                    d.list.push(Netns {
+                        inode: Some(ino),
+                        ..Netns::default()
+                    });
+                    d.list.len() - 1
+                });
+                d.list[ix].pids.push(pid);
+            }
+            Ok(None) => d.unplaced += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {} // exited, or no such link
+            Err(_) => unknown.push(pid),
+        }
+    }
+    if !unknown.is_empty() {
+        place_by_stat(src, &unknown, &mut d);
+    }
+    // The host namespace is PID 1's; our own is /proc/self's.
+    for ns in &mut d.list {
+        ns.host = ns.pids.contains(&1);
+    }
+    let self_ino = ns_of(src, "self").ok().flatten();
+    if let Some(si) = self_ino {
+        if let Some(&ix) = by_inode.get(&si) {
+            d.list[ix].is_self = true;
+        } else if let Some(ns) = d.list.iter_mut().find(|n| n.inode == Some(si)) {
+            ns.is_self = true;
+        }
+    }
+    // Without PID 1 in view (a capture of one namespace, or hidepid), the
+    // namespace we read as ourselves stands for the host.
+    if !d.list.iter().any(|n| n.host)
+        && let Some(ns) = d.list.iter_mut().find(|n| n.is_self)
+    {
+        ns.host = true;
+    }
+    add_mounted(src, &mut d);
+    for ns in &mut d.list {
+        if !ns.host {
+            ns.container = ns.pids.iter().take(3).find_map(|&p| {
+                let cg = src.read_capped(format!("{p}/cgroup"), 64 * 1024).ok()?;
+                container_id(&cg)
+            });
+        }
+    }
+    if d.list.is_empty() {
+        // A tree with no processes (a capture of /proc/net only): read root/net.
+        d.list.push(Netns {
+            inode: self_ino,
+            is_self: true,
+            host: true,
+            ..Netns::default()
+        });
+    }
+    d.list
+        .sort_by_key(|n| (!n.host, !n.is_self, n.inode.is_none(), n.inode));
+    d
+}
+
+/// Unprivileged fallback: `/proc/PID/net/tcp` has a different inode in every
+/// namespace and can be stat'ed by anyone.
+fn place_by_stat(src: &ProcRoot, unknown: &[u32], d: &mut Discovery) {
+    let key = |pid: u32| src.inode(format!("{pid}/net/tcp")).ok();
+    let mut by_key: HashMap<(u64, u64), usize> = HashMap::new();
+    for (ix, ns) in d.list.iter().enumerate() {
+        if let Some(k) = ns.pids.first().and_then(|&p| key(p)) {
+            by_key.insert(k, ix);
+        }
+    }
+    for &pid in unknown {
+        d.unreadable += 1;
+        let Some(k) = key(pid) else {
+            d.unplaced += 1;
+            continue;
+        };
+        let ix = *by_key.entry(k).or_insert_with(|| {
+            d.list.push(Netns::default());
+            d.list.len() - 1
+        });
+        d.list[ix].pids.push(pid);
+    }
+}
+
+/// Namespaces bind-mounted somewhere (nsfs in mountinfo): names for known ones,
+/// and the only handle on namespaces no process is in.
+fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
+    let mut views: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Ok(m) = src.read_capped("self/mountinfo", 16 << 20) {
+        d.self_mountinfo = m.clone();
+        views.push((String::new(), m));
+    }
+    // PID 1 may live in another mount namespace (we run inside a container, or
+    // `unshare -m`): its mounts are reachable through /proc/1/root.
+    let self_mnt = src.readlink("self/ns/mnt").ok();
+    let init_mnt = src.readlink("1/ns/mnt").ok();
+    if init_mnt.is_some()
+        && init_mnt != self_mnt
+        && let Ok(m) = src.read_capped("1/mountinfo", 16 << 20)
+    {
+        views.push(("1/root".into(), m));
+    }
+    for (prefix, mountinfo) in &views {
+        for (ino, point) in nsfs_mounts(mountinfo) {
+            let name = netns_name(&point);
+            let ix = match d.list.iter().position(|n| n.inode == Some(ino)) {
+                Some(ix) => ix,
+                None => {
+                    d.list.push(Netns {
+                        inode: Some(ino),
+                        ..Netns::default()
+                    });
+                    d.list.len() - 1
+                }
+            };
+            let ns = &mut d.list[ix];
+            if ns.mount.is_none() {
+                ns.mount = Some(if prefix.is_empty() {
+                    PathBuf::from(proc::os(&point))
+                } else {
+                    src.path(prefix)
+                        .join(proc::os(point.strip_prefix(b"/").unwrap_or(&point)))
+                });
+            }
+            if ns.name.is_none() {
+                ns.name = name;
+            }
+        }
+    }
+}
+
+/// Enter each namespace by its nsfs file on a helper thread (`setns` changes only
+/// the calling thread) and call `read` with the directory (below the proc root)
+/// that then shows its tables. Returns what `read` returned per namespace, or the
+/// error of opening/entering it.
+pub fn with_entered<T: Send>(
+    targets: &[(usize, PathBuf)],
+    read: impl Fn(usize, &str) -> T + Sync,
+) -> Vec<(usize, io::Result<T>)> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut out = Vec::new();
+            for (ix, path) in targets {
+                let r = enter(path).map(|()| read(*ix, "thread-self/net"));
+                out.push((*ix, r));
+            }
+            out
+        })
+        .join()
+        .unwrap_or_default()
+    })
+}
+
+fn enter(path: &std::path::Path) -> io::Result<()> {
+    use std::os::fd::AsFd;
+    let f = std::fs::File::open(path)?;
+    sys::setns_net(f.as_fd())
+}

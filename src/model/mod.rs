@@ -1,0 +1,6 @@
+//! The data the pipeline steps hand on: plain types, no I/O.
+
+pub mod exposure;
+pub mod netns;
+pub mod owners;
+pub mod socket;

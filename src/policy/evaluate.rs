@@ -1,0 +1,79 @@
+//! A policy applied to the listeners of a snapshot: which sockets no rule
+//! allows, which rules allowed nothing.
+
+use crate::model::exposure::{Exposure, classify};
+use crate::model::socket::Socket;
+use crate::render::View;
+
+use super::Policy;
+use super::matches::{NetnsFacts, ProcFacts, Subject};
+
+/// Whether `check` looks at a socket (and `baseline` writes a rule for it).
+pub fn is_checked(s: &Socket, include_loopback: bool) -> bool {
+    s.is_listening() && (include_loopback || classify(s.local.ip) != Exposure::Loopback)
+}
+
+/// The facts rules look at, for one socket of `v`.
+pub fn subject<'a>(v: &'a View<'_>, s: &'a Socket) -> Subject<'a> {
+    let ns = v.ns(s);
+    let mut procs: Vec<ProcFacts<'a>> = Vec::new();
+    let mut last = None;
+    for (_, o) in v.owners_of(s) {
+        if last == Some(o.pid) {
+            continue;
+        }
+        last = Some(o.pid);
+        if let Some(p) = v.procs.get(&o.pid) {
+            procs.push(ProcFacts {
+                comm: &p.comm,
+                exe: p.exe.as_deref(),
+                uid: p.uid,
+                user: p.uid.and_then(|u| v.user_name(u)),
+            });
+        }
+    }
+    Subject {
+        proto: s.proto,
+        family: s.family,
+        ip: s.local.ip,
+        port: s.local.port,
+        netns: NetnsFacts {
+            host: v.scope(s) == "host",
+            inode: ns.inode,
+            name: ns.name.as_deref(),
+            container: ns.container.as_deref(),
+        },
+        procs,
+    }
+}
+
+/// The result of checking listeners against a policy.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Indexes (into the checked sockets) of those no rule allows.
+    pub violations: Vec<usize>,
+    /// Per rule: whether it allowed at least one socket.
+    pub used: Vec<bool>,
+}
+
+/// Check each of `checked` against every rule.
+pub fn evaluate(v: &View<'_>, policy: &Policy, checked: &[&Socket]) -> Verdict {
+    let mut verdict = Verdict {
+        violations: Vec::new(),
+        used: vec![false; policy.rules.len()],
+    };
+    for (k, s) in checked.iter().enumerate() {
+        let subj = subject(v, s);
+        let mut allowed = false;
+        for (r, rule) in policy.rules.iter().enumerate() {
+            if rule.matches(&subj) {
+                verdict.used[r] = true;
+                allowed = true;
+            }
+        }
+        if !allowed {
+            verdict.violations.push(k);
+        }
+    }
+    verdict
+}

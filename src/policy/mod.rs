@@ -1,0 +1,273 @@
+//! The policy language of `openports check` (issue 5): one `allow` rule per line.
+//!
+//! ```text
+//! # proto  port(s)     [address]     [who]
+//! allow tcp 22
+//! allow tcp 80,443     0.0.0.0       comm=nginx
+//! allow udp 68         *             exe=/usr/sbin/dhclient
+//! allow tcp 8000-8100  netns=host
+//! allow tcp 5432       container=3f2a9c
+//! ```
+//!
+//! The grammar is [`crate::parse::policy`]: bytes in, a [`Policy`] or a
+//! `PolicyError` (line, column, what was expected) out, no I/O. [`Rule::matches`] decides whether a rule allows one
+//! socket from plain facts about it ([`Subject`]), so matching is tested without
+//! /proc. [`Rule`]'s `Display` is the canonical text of a rule and parses back to
+//! the same rule (`baseline` writes policies with it).
+
+pub mod evaluate;
+pub mod matches;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::model::exposure::Exposure;
+use crate::model::socket::{Family, Proto};
+use crate::parse::policy::all_digits;
+
+/// A parsed policy: its rules in file order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub rules: Vec<Rule>,
+}
+
+/// Which local ports a rule allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ports {
+    /// `*`
+    Any,
+    /// `22`, `80,443`, `8000-8100`: inclusive ranges (a single port is `(p, p)`).
+    List(Vec<(u16, u16)>),
+}
+
+/// Which local addresses a rule allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addr {
+    /// No address, or `*`.
+    Any,
+    /// Exactly this bound address (`0.0.0.0` is the IPv4 wildcard bind, not "any").
+    Ip(IpAddr),
+    /// A network in CIDR notation, host bits cleared.
+    Net(IpAddr, u8),
+    /// Any address of an exposure class (`wildcard`, `public`, `private`, …).
+    Class(Exposure),
+}
+
+/// `netns=`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetnsSel {
+    /// `netns=host`: the namespace of PID 1.
+    Host,
+    /// `netns=4026532329`: an nsfs inode.
+    Inode(u64),
+    /// `netns=blue`: a name in /run/netns (`ip netns add blue`).
+    Name(Vec<u8>),
+}
+
+/// `user=`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserSel {
+    Uid(u32),
+    Name(Vec<u8>),
+}
+
+/// One `allow` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// 1-based line in the policy file (0 for a rule made in code).
+    pub line: usize,
+    /// `None`: `any`.
+    pub proto: Option<Proto>,
+    /// `tcp4`, `udp6`, …; `None`: both families.
+    pub family: Option<Family>,
+    pub ports: Ports,
+    pub addr: Addr,
+    pub netns: Option<NetnsSel>,
+    /// A container id or a prefix of it, or an LXC container name.
+    pub container: Option<Vec<u8>>,
+    pub user: Option<UserSel>,
+    pub comm: Option<Vec<u8>>,
+    pub exe: Option<Vec<u8>>,
+}
+
+impl Default for Rule {
+    /// `allow any *`
+    fn default() -> Rule {
+        Rule {
+            line: 0,
+            proto: None,
+            family: None,
+            ports: Ports::Any,
+            addr: Addr::Any,
+            netns: None,
+            container: None,
+            user: None,
+            comm: None,
+            exe: None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Canonical text
+
+/// A qualifier value as policy text: bare when that reads back the same, else
+/// double-quoted with escapes. Controls, bidi overrides, C1 characters and bytes
+/// that are not UTF-8 become `\xHH`, so the text is safe on a terminal.
+pub fn quote_value(v: &[u8]) -> String {
+    let safe = |c: char| {
+        !c.is_control()
+            && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            && !matches!(c, ' ' | '"' | '\\' | '#')
+    };
+    if let Ok(s) = std::str::from_utf8(v)
+        && !s.is_empty()
+        && s.chars().all(safe)
+    {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for chunk in v.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                ' ' | '#' => out.push(c),
+                c if !safe(c) => {
+                    let mut b = [0u8; 4];
+                    for byte in c.encode_utf8(&mut b).bytes() {
+                        out.push_str(&format!("\\x{byte:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A name that would read back as a keyword or a number is quoted.
+fn quote_name(v: &[u8]) -> String {
+    if all_digits(v) || v.eq_ignore_ascii_case(b"host") {
+        let q = quote_value(v);
+        if q.starts_with('"') {
+            q
+        } else {
+            format!("\"{q}\"")
+        }
+    } else {
+        quote_value(v)
+    }
+}
+
+pub fn proto_text(proto: Option<Proto>, family: Option<Family>) -> String {
+    let p = proto.map_or("any", Proto::name);
+    match family {
+        None => p.to_string(),
+        Some(Family::Inet) => format!("{p}4"),
+        Some(Family::Inet6) => format!("{p}6"),
+    }
+}
+
+impl fmt::Display for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ports::Any => f.write_str("*"),
+            Ports::List(l) => {
+                for (n, &(lo, hi)) in l.iter().enumerate() {
+                    if n > 0 {
+                        f.write_str(",")?;
+                    }
+                    if lo == hi {
+                        write!(f, "{lo}")?;
+                    } else {
+                        write!(f, "{lo}-{hi}")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Any => f.write_str("*"),
+            Addr::Ip(ip) => write!(f, "{ip}"),
+            Addr::Net(ip, len) => write!(f, "{ip}/{len}"),
+            Addr::Class(c) => f.write_str(c.name()),
+        }
+    }
+}
+
+impl Rule {
+    /// The canonical text in four columns: protocol, ports, address (empty for
+    /// any), qualifiers (`netns= container= user= comm= exe=`, blank-separated).
+    pub fn columns(&self) -> [String; 4] {
+        let addr = if self.addr == Addr::Any {
+            String::new()
+        } else {
+            self.addr.to_string()
+        };
+        let mut q: Vec<String> = Vec::new();
+        match &self.netns {
+            None => {}
+            Some(NetnsSel::Host) => q.push("netns=host".into()),
+            Some(NetnsSel::Inode(i)) => q.push(format!("netns={i}")),
+            Some(NetnsSel::Name(n)) => q.push(format!("netns={}", quote_name(n))),
+        }
+        if let Some(c) = &self.container {
+            q.push(format!("container={}", quote_value(c)));
+        }
+        match &self.user {
+            None => {}
+            Some(UserSel::Uid(u)) => q.push(format!("user={u}")),
+            Some(UserSel::Name(n)) => q.push(format!("user={}", quote_name(n))),
+        }
+        if let Some(c) = &self.comm {
+            q.push(format!("comm={}", quote_value(c)));
+        }
+        if let Some(e) = &self.exe {
+            q.push(format!("exe={}", quote_value(e)));
+        }
+        [
+            proto_text(self.proto, self.family),
+            self.ports.to_string(),
+            addr,
+            q.join(" "),
+        ]
+    }
+}
+
+impl fmt::Display for Rule {
+    /// The canonical text: `allow PROTO PORTS [ADDRESS] [netns=] [container=]
+    /// [user=] [comm=] [exe=]`. Parses back to the same rule.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("allow")?;
+        for c in self.columns() {
+            if !c.is_empty() {
+                write!(f, " {c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) as IPv4: the socket is reached over IPv4.
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests;

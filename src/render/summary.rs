@@ -1,0 +1,57 @@
+//! The one-line summary printed to a terminal after the table.
+
+use super::{OwnerKind, View};
+use crate::collect::Collected;
+use crate::model::socket::Socket;
+
+/// One line for a person at a terminal: how many listeners, where, how exposed,
+/// and what deserves a look (hidden owners, deleted executables).
+pub fn summary(c: &Collected, view: &View<'_>) -> String {
+    use crate::model::exposure::Exposure;
+    let listening: Vec<&Socket> = c.sockets.iter().filter(|s| s.is_listening()).collect();
+    let mut ns: Vec<u32> = listening.iter().map(|s| s.ns).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    let mut by_class: Vec<String> = Vec::new();
+    let mut exposed = 0;
+    for class in Exposure::ALL {
+        if class == Exposure::Loopback {
+            continue;
+        }
+        let n = listening
+            .iter()
+            .filter(|s| view.exposure(s) == class)
+            .count();
+        if n > 0 {
+            exposed += n;
+            by_class.push(format!("{} {n}", class.name()));
+        }
+    }
+    let hidden = listening
+        .iter()
+        .filter(|s| view.owner_kind(s) == OwnerKind::Hidden)
+        .count();
+    let deleted = listening
+        .iter()
+        .filter(|s| {
+            view.owners_of(s)
+                .iter()
+                .any(|(_, o)| c.procs.get(&o.pid).is_some_and(|p| p.exe_deleted))
+        })
+        .count();
+    let mut line = format!(
+        "openports: {} listening sockets in {} namespace{}; {exposed} exposed",
+        listening.len(),
+        ns.len(),
+        if ns.len() == 1 { "" } else { "s" }
+    );
+    if !by_class.is_empty() {
+        line.push_str(&format!(" ({})", by_class.join(", ")));
+    }
+    if c.owners.is_some() {
+        line.push_str(&format!(
+            "; {hidden} with hidden owners; {deleted} held by deleted executables"
+        ));
+    }
+    line
+}
