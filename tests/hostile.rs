@@ -188,34 +188,10 @@ fn unexpected_stderr(err: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The helper process (tests/helpers/hostile_proc.rs), compiled once with the
-/// rustc of the toolchain running the tests.
+/// The helper process (tests/helpers/hostile_proc.rs).
 fn helper() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_proc");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helpers/hostile_proc.rs");
-        let sibling = Path::new(env!("CARGO")).with_file_name("rustc");
-        let rustc = std::env::var_os("RUSTC")
-            .map(PathBuf::from)
-            .unwrap_or(if sibling.exists() {
-                sibling
-            } else {
-                PathBuf::from("rustc")
-            });
-        let o = Command::new(rustc)
-            .args(["--edition", "2021", "-C", "opt-level=1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .output()
-            .expect("run rustc");
-        assert!(
-            o.status.success(),
-            "compiling the helper: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    })
+    BIN.get_or_init(|| common::helper_bin("hostile_proc"))
 }
 
 /// A running helper; stdin closed and process reaped on drop.
@@ -801,7 +777,7 @@ fn hidepid_2_gives_partial_results_and_the_notice() {
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     let r = run_bounded(&mut c, Duration::from_secs(60));
     if r.code == Some(99) {
-        return skip(&format!("cannot mount procfs here: {}", r.stderr()));
+        return common::skip_or_fail(&format!("cannot mount procfs here: {}", r.stderr()), false);
     }
     assert_eq!(r.code, Some(0), "{}", r.stderr());
     let rows = json_rows(&r.out);

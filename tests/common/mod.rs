@@ -20,6 +20,10 @@
 //!   `netns_or_skip()` checks root and `ip` first.
 //! - `Spawned::start(cmd)`: a helper process in its own process group that
 //!   prints one line when ready (`.line`); the group is killed on drop.
+//! - `helper_bin(name)`: tests/helpers/NAME.rs compiled (std only, once per
+//!   test process) with the rustc of the running toolchain: `hostile_proc`
+//!   (hostile comm/argv/fds), `sock_holder` (one socket of every kind, a
+//!   forked child, a thread with its own fd table).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -262,6 +266,43 @@ fn sweep_stale() {
     }
 }
 
+/// tests/helpers/NAME.rs, compiled once per test process with the rustc of the
+/// toolchain running the tests (written under a private name, then renamed:
+/// test binaries running at once never see a half-written file).
+pub fn helper_bin(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(n, _)| n == name) {
+        return p.clone();
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/helpers/{name}.rs"));
+    let sibling = Path::new(env!("CARGO")).with_file_name("rustc");
+    let rustc = std::env::var_os("RUSTC")
+        .map(PathBuf::from)
+        .unwrap_or(if sibling.exists() {
+            sibling
+        } else {
+            PathBuf::from("rustc")
+        });
+    let o = Command::new(rustc)
+        .args(["--edition", "2021", "-C", "opt-level=1", "-o"])
+        .arg(&tmp)
+        .arg(&src)
+        .output()
+        .expect("run rustc");
+    assert!(
+        o.status.success(),
+        "compiling {}: {}",
+        src.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::rename(&tmp, &out).expect("rename the compiled helper");
+    built.push((name.to_string(), out.clone()));
+    out
+}
+
 /// A helper process in its own process group that prints one line when ready;
 /// the whole group is killed and reaped on drop.
 pub struct Spawned {
@@ -317,11 +358,32 @@ pub fn argv() -> Vec<String> {
 }
 
 /// Run openports with `args` as uid/gid 65534 (nobody), through `setpriv`.
+/// Where uid 65534 cannot execute the binary (a checkout under a private home
+/// directory), a copy in a world-readable temporary directory is run.
 pub fn run_as_nobody(args: &[&str]) -> Output {
-    Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .args(argv())
-        .args(args)
-        .output()
-        .expect("run setpriv")
+    let nobody = |argv: &[String]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .args(argv)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run setpriv")
+    };
+    let o = nobody(&argv());
+    if !matches!(o.status.code(), Some(126 | 127)) {
+        return o;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(unique("bin"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("openports");
+    std::fs::copy(bin(), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut v = argv();
+    *v.last_mut().unwrap() = copy.to_str().expect("UTF-8 temp path").to_string();
+    let o = nobody(&v);
+    let _ = std::fs::remove_dir_all(&dir);
+    o
 }
