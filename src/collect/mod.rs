@@ -318,7 +318,7 @@ fn plan(
     already_read: Option<usize>,
     filter: &Filter,
     diag: &mut Diag,
-) -> (Vec<tables::Unit>, Vec<(usize, std::path::PathBuf)>) {
+) -> (Vec<tables::Unit>, Vec<namespaces::EnterTarget>) {
     let tables = tables::wanted_tables(filter);
     let mut units = Vec::new();
     let mut enter = Vec::new();
@@ -342,7 +342,7 @@ fn plan(
                 proto,
                 family,
             })),
-            (None, Some(m)) if src.is_live() => enter.push((ix, m.clone())),
+            (None, Some(m)) if src.is_live() => enter.push((ix, m.clone(), ns.inode)),
             // Every process in it exited since discovery and no mount holds it:
             // the namespace is gone, skipped silently like a vanished process.
             (None, None) if src.is_live() && !ns.pids.is_empty() => {}
@@ -363,7 +363,7 @@ fn plan(
 fn read_entered(
     src: &ProcRoot,
     list: &[Netns],
-    enter: &[(usize, std::path::PathBuf)],
+    enter: &[namespaces::EnterTarget],
     filter: &Filter,
     diag: &mut Diag,
     out: &mut Vec<Socket>,
@@ -385,6 +385,10 @@ fn read_entered(
                 diag.warnings.extend(d.warnings);
                 out.extend(v);
             }
+            // Deleted since discovery (`ip netns del`: the mount point is gone,
+            // or left as a plain file that is no namespace): skipped silently,
+            // like a vanished process.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINVAL)) => {}
             Err(e) => {
                 failed.push(render::escape::terminal(list[ix].label().as_bytes()));
                 first_err.get_or_insert(e);

@@ -170,19 +170,23 @@ fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
     }
 }
 
+/// A namespace to enter: its index, its nsfs file and the inode it had when
+/// discovered.
+pub type EnterTarget = (usize, PathBuf, Option<u64>);
+
 /// Enter each namespace by its nsfs file on a helper thread (`setns` changes only
 /// the calling thread) and call `read` with the directory (below the proc root)
 /// that then shows its tables. Returns what `read` returned per namespace, or the
 /// error of opening/entering it.
 pub fn with_entered<T: Send>(
-    targets: &[(usize, PathBuf)],
+    targets: &[EnterTarget],
     read: impl Fn(usize, &str) -> T + Sync,
 ) -> Vec<(usize, io::Result<T>)> {
     std::thread::scope(|s| {
         s.spawn(|| {
             let mut out = Vec::new();
-            for (ix, path) in targets {
-                let r = enter(path).map(|()| read(*ix, "thread-self/net"));
+            for (ix, path, inode) in targets {
+                let r = enter(path, *inode).map(|()| read(*ix, "thread-self/net"));
                 out.push((*ix, r));
             }
             out
@@ -192,8 +196,33 @@ pub fn with_entered<T: Send>(
     })
 }
 
-fn enter(path: &std::path::Path) -> io::Result<()> {
+/// Enter the namespace mounted at `path` if it is still the one discovered
+/// (`inode`): one mounted there since is not entered (ENOENT, as if gone).
+fn enter(path: &std::path::Path, inode: Option<u64>) -> io::Result<()> {
     use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
     let f = std::fs::File::open(path)?;
+    if inode.is_some_and(|i| f.metadata().map(|m| m.ino()).ok() != Some(i)) {
+        return Err(io::Error::from_raw_os_error(libc::ENOENT));
+    }
     sys::setns_net(f.as_fd())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ip netns del` between discovery and entering, or another namespace
+    /// mounted at the same path since: not entered, reported as gone (ENOENT),
+    /// which `read_entered` skips silently.
+    #[test]
+    fn a_namespace_file_that_is_not_the_discovered_one_is_not_entered() {
+        use std::os::unix::fs::MetadataExt;
+        let p = std::path::Path::new("/proc/self/ns/net");
+        let ino = std::fs::metadata(p).unwrap().ino();
+        let e = enter(p, Some(ino + 1)).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        let e = enter(std::path::Path::new("/run/netns/openports-gone"), Some(ino)).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    }
 }
