@@ -19,6 +19,11 @@ Sockets (ss-compatible; short flags combine: -tulnp):
   -u, --udp            UDP sockets
   -w, --raw            raw sockets (the port is the IP protocol number)
       --udplite        UDP-Lite sockets
+  -S, --sctp           SCTP endpoints (with -a also associations)
+  -0, --packet         packet sockets (sniffers, DHCP clients, LLDP daemons)
+  -x, --unix           unix sockets that can be reached by name (with -a: all)
+  -A, --query LIST     socket kinds, comma-separated: all, inet, tcp, udp,
+                       udplite, raw, sctp, packet, unix
                        (no protocol flag: TCP and UDP)
   -4, --ipv4           IPv4 only
   -6, --ipv6           IPv6 only
@@ -51,6 +56,7 @@ Check and baseline:
 System:
       --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
       --passwd FILE    user names from FILE instead of /etc/passwd
+      --group FILE     group names from FILE instead of /etc/group
       --byte-order big|little
                        byte order of the kernel that wrote the tables (default:
                        this machine's; for captures from another architecture)
@@ -98,6 +104,7 @@ pub struct Config {
     pub command: Command,
     pub root: PathBuf,
     pub passwd: PathBuf,
+    pub group: PathBuf,
     pub byte_order: ByteOrder,
     pub protos: Vec<Proto>,
     pub families: Vec<Family>,
@@ -151,6 +158,7 @@ where
         command: Command::List,
         root: PathBuf::from("/proc"),
         passwd: PathBuf::from("/etc/passwd"),
+        group: PathBuf::from("/etc/group"),
         byte_order: ByteOrder::NATIVE,
         protos: Vec::new(),
         families: Vec::new(),
@@ -173,6 +181,13 @@ where
             Short('u') | Long("udp") => protos.push(Proto::Udp),
             Short('w') | Long("raw") => protos.push(Proto::Raw),
             Long("udplite") => protos.push(Proto::UdpLite),
+            Short('S') | Long("sctp") => protos.push(Proto::Sctp),
+            Short('0') | Long("packet") => protos.push(Proto::Packet),
+            Short('x') | Long("unix") => protos.push(Proto::Unix),
+            Short('A') | Long("query") | Long("socket") => {
+                let v: String = p.value()?.string()?;
+                query(&v, &mut protos)?;
+            }
             Short('4') | Long("ipv4") => families.push(Family::Inet),
             Short('6') | Long("ipv6") => families.push(Family::Inet6),
             Short('l') | Long("listening") => {}
@@ -191,6 +206,7 @@ where
             Long("include-loopback") => cfg.include_loopback = true,
             Long("proc-root") => cfg.root = p.value()?.into(),
             Long("passwd") => cfg.passwd = p.value()?.into(),
+            Long("group") => cfg.group = p.value()?.into(),
             Long("byte-order") => {
                 cfg.byte_order = match p.value()?.to_str() {
                     Some("big") => ByteOrder::Big,
@@ -233,6 +249,36 @@ where
     cfg.families = families;
     cfg.states = if all { States::All } else { States::Listening };
     Ok(Parsed::Run(cfg))
+}
+
+/// ss's `-A` list: socket kinds, comma-separated.
+fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), lexopt::Error> {
+    for kind in v.split(',') {
+        match kind {
+            "all" => protos.extend(Proto::EVERY),
+            "inet" => protos.extend([
+                Proto::Tcp,
+                Proto::Udp,
+                Proto::UdpLite,
+                Proto::Raw,
+                Proto::Sctp,
+            ]),
+            "tcp" => protos.push(Proto::Tcp),
+            "udp" => protos.push(Proto::Udp),
+            "udplite" => protos.push(Proto::UdpLite),
+            "raw" => protos.push(Proto::Raw),
+            "sctp" => protos.push(Proto::Sctp),
+            "packet" => protos.push(Proto::Packet),
+            "unix" => protos.push(Proto::Unix),
+            _ => {
+                return Err(format!(
+                    "-A {kind:?}: not a socket kind (all, inet, tcp, udp, udplite, raw, sctp, packet, unix)"
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn ns_selector(v: &str) -> Result<NsSelector, lexopt::Error> {
@@ -323,6 +369,31 @@ mod tests {
                 NsSelector::Name("blue".into())
             ]
         );
+    }
+
+    #[test]
+    fn other_kinds_as_ss_names_them() {
+        assert_eq!(cfg(&["-x"]).protos, vec![Proto::Unix]);
+        assert_eq!(cfg(&["-0p"]).protos, vec![Proto::Packet]);
+        assert_eq!(cfg(&["-Sa"]).protos, vec![Proto::Sctp]);
+        assert_eq!(
+            cfg(&["--unix", "--packet", "--sctp"]).protos,
+            vec![Proto::Sctp, Proto::Packet, Proto::Unix]
+        );
+        assert_eq!(cfg(&["-A", "all"]).protos, Proto::EVERY.to_vec());
+        assert_eq!(cfg(&["-Aunix,tcp"]).protos, vec![Proto::Tcp, Proto::Unix]);
+        assert_eq!(
+            cfg(&["--query=inet"]).protos,
+            vec![
+                Proto::Tcp,
+                Proto::Udp,
+                Proto::UdpLite,
+                Proto::Raw,
+                Proto::Sctp
+            ]
+        );
+        assert!(parse_from(["-A", "netlink"]).is_err());
+        assert!(parse_from(["-A"]).is_err());
     }
 
     #[test]

@@ -939,6 +939,7 @@ mod property {
             send_q: 0,
             uid: 0,
             inode: 1,
+            detail: None,
         };
         let sockets = vec![sock];
         let namespaces = vec![Netns {
@@ -985,6 +986,7 @@ mod property {
                 owners: Some(&ix),
                 procs: &procs,
                 users: &users,
+                groups: &users,
                 full_visibility: true,
                 extended: true,
                 header: true,

@@ -147,6 +147,9 @@ fn same_options(cfg: &Config) -> String {
                 Proto::Udp => " -u",
                 Proto::UdpLite => " --udplite",
                 Proto::Raw => " -w",
+                Proto::Sctp => " -S",
+                Proto::Packet => " -0",
+                Proto::Unix => " -x",
             });
         }
     }

@@ -81,6 +81,7 @@ fn sock(ns: u32, proto: Proto, ip: &str, port: u16, st: u8, inode: u64) -> Socke
         send_q: 0,
         uid: 0,
         inode,
+        detail: None,
     }
 }
 
@@ -178,6 +179,7 @@ fn view(w: &World) -> View<'_> {
         owners: Some(&w.owners),
         procs: &w.procs,
         users: &w.users,
+        groups: &w.users,
         full_visibility: true,
         extended: false,
         header: true,

@@ -1,12 +1,11 @@
 //! Which sockets a run shows: a pure predicate, cheap checks first.
 
 use crate::cli::{Config, States};
-use crate::model::exposure::{Exposure, classify};
 use crate::model::socket::{Family, Proto, Socket};
 
 #[derive(Clone, Debug)]
 pub struct Filter {
-    protos: [bool; 4],
+    protos: [bool; 7],
     families: [bool; 2],
     all_states: bool,
     exposed: bool,
@@ -23,7 +22,7 @@ fn family_ix(f: Family) -> usize {
 impl Filter {
     pub fn new(cfg: &Config) -> Filter {
         let mut f = Filter {
-            protos: [false; 4],
+            protos: [false; 7],
             families: [false; 2],
             all_states: cfg.states == States::All,
             exposed: cfg.exposed,
@@ -37,9 +36,24 @@ impl Filter {
         f
     }
 
-    /// Whether the table of `proto`/`family` needs reading at all.
+    /// Whether the table of `proto`/`family` needs reading at all. `-4`/`-6`
+    /// restrict the inet families only.
     pub fn wants_table(&self, proto: Proto, family: Family) -> bool {
-        self.protos[proto_ix(proto)] && self.families[family_ix(family)]
+        self.protos[proto_ix(proto)]
+            && match family {
+                Family::Inet | Family::Inet6 => self.families[family_ix(family)],
+                Family::Packet | Family::Unix => true,
+            }
+    }
+
+    /// Whether sockets of `proto` are wanted at all.
+    pub fn wants(&self, proto: Proto) -> bool {
+        self.protos[proto_ix(proto)]
+    }
+
+    /// Every state is wanted (`-a`).
+    pub fn all_states(&self) -> bool {
+        self.all_states
     }
 
     /// Only listening sockets are wanted: the TCP tables may stop after their
@@ -51,6 +65,6 @@ impl Filter {
     pub fn matches(&self, s: &Socket) -> bool {
         self.wants_table(s.proto, s.family)
             && (self.all_states || s.is_listening())
-            && (!self.exposed || classify(s.local.ip) != Exposure::Loopback)
+            && (!self.exposed || s.proto == Proto::Unix || s.exposure().is_exposed())
     }
 }

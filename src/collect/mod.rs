@@ -3,6 +3,7 @@
 //! ([`tables`]), the fd walk ([`owners`]), then sort, dedup and process details.
 
 pub mod filter;
+pub mod kinds;
 pub mod namespaces;
 pub mod owners;
 pub mod tables;
@@ -13,7 +14,7 @@ use crate::cli::{Config, Format, NsSelector};
 use crate::error::Error;
 use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
-use crate::model::socket::Socket;
+use crate::model::socket::{Proto, Socket};
 use crate::parse;
 use crate::proc::{ProcRoot, sys};
 use crate::render::{self, View};
@@ -29,6 +30,8 @@ pub struct Collected {
     pub owners: Option<OwnerIndex>,
     pub procs: HashMap<u32, ProcInfo>,
     pub users: HashMap<u32, String>,
+    /// gid → name (`--group`), for unix socket files.
+    pub groups: HashMap<u32, String>,
     pub full_visibility: bool,
     /// Why owners may be hidden (empty when everything was visible).
     pub hidden_reasons: Vec<String>,
@@ -46,6 +49,7 @@ impl Collected {
             owners: self.owners.as_ref(),
             procs: &self.procs,
             users: &self.users,
+            groups: &self.groups,
             full_visibility: self.full_visibility,
             extended: cfg.extended,
             header: cfg.header,
@@ -89,7 +93,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let read_rest = |d: &mut Diag, v: &mut Vec<Socket>| {
         tables::read_units(&src, units.wait(), &next_ns_unit, &filter, d, v)
     };
-    let (pids, disc, sockets, owners) = std::thread::scope(|s| {
+    let (pids, disc, sockets, owners, sel) = std::thread::scope(|s| {
         let src = &src;
         // Whatever happens below, the second thread must not wait forever.
         struct Publish<'a>(&'a std::sync::OnceLock<Vec<tables::Unit>>);
@@ -168,10 +172,17 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             }));
         }
         let owners = want_owners.then(|| owners::index_from_parts(parts));
-        Ok((pids, disc, out, owners))
+        Ok((pids, disc, out, owners, sel))
     })
     .map_err(fatal)?;
     let mut sockets = sockets;
+    if kinds::wanted(&filter) {
+        for (ix, ns) in disc.list.iter().enumerate() {
+            if let Some(dir) = sel[ix].then(|| ns_dir(&src, ns)).flatten() {
+                kinds::read_kinds(&src, &dir, ix as u32, &filter, &mut diag, &mut sockets);
+            }
+        }
+    }
     sort_dedup(&mut sockets);
 
     let mut owners = owners;
@@ -224,9 +235,38 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             }
         }
     }
-    let needs_users = owners.is_some() && (cfg.extended || cfg.format == Format::Json);
+    if filter.wants(Proto::Unix) {
+        let ns_pid = |ns: u32| {
+            disc.list
+                .get(ns as usize)
+                .and_then(|n| n.pids.first().copied())
+        };
+        kinds::resolve_unix(
+            &src,
+            &mut sockets,
+            owners.as_ref(),
+            &ns_pid,
+            full_visibility,
+            &mut diag,
+        );
+        if cfg.exposed {
+            sockets.retain(|s| {
+                s.proto != Proto::Unix || s.unix_access().is_some_and(|a| a.beyond_owner())
+            });
+        }
+    }
+    let unix_names = sockets.iter().any(|s| s.unix_file().is_some());
+    let needs_users =
+        unix_names || (owners.is_some() && (cfg.extended || cfg.format == Format::Json));
     let users = if needs_users {
         std::fs::read(&cfg.passwd)
+            .map(|p| parse::passwd::passwd_names(&p))
+            .unwrap_or_default()
+    } else {
+        HashMap::new()
+    };
+    let groups = if unix_names {
+        std::fs::read(&cfg.group)
             .map(|p| parse::passwd::passwd_names(&p))
             .unwrap_or_default()
     } else {
@@ -245,6 +285,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         owners,
         procs,
         users,
+        groups,
         full_visibility,
         hidden_reasons,
         warnings: diag.warnings,
@@ -327,15 +368,7 @@ fn plan(
         if !sel[ix] || already_read == Some(ix) {
             continue;
         }
-        let dir = if ns.is_self && src.path("net").is_dir() {
-            Some("net".to_string())
-        } else {
-            ns.pids
-                .iter()
-                .map(|p| format!("{p}/net"))
-                .find(|d| src.path(d).is_dir())
-        };
-        match (dir, &ns.mount) {
+        match (ns_dir(src, ns), &ns.mount) {
             (Some(dir), _) => units.extend(tables.iter().map(|&(proto, family)| tables::Unit {
                 ns: ix as u32,
                 dir: dir.clone(),
@@ -359,6 +392,19 @@ fn plan(
     (units, enter)
 }
 
+/// The directory below the root that holds a namespace's tables: ours, or
+/// that of a process in it.
+fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
+    if ns.is_self && src.path("net").is_dir() {
+        Some("net".to_string())
+    } else {
+        ns.pids
+            .iter()
+            .map(|p| format!("{p}/net"))
+            .find(|d| src.path(d).is_dir())
+    }
+}
+
 /// Read namespaces that no process is in by entering them (`setns`).
 fn read_entered(
     src: &ProcRoot,
@@ -375,6 +421,7 @@ fn read_entered(
         let mut d = Diag::default();
         let mut v = Vec::new();
         tables::read_namespace(src, dir, ix as u32, filter, &mut d, &mut v);
+        kinds::read_kinds(src, dir, ix as u32, filter, &mut d, &mut v);
         (d, v)
     });
     let mut failed: Vec<String> = Vec::new();
@@ -424,6 +471,7 @@ pub fn sort_dedup(v: &mut Vec<Socket>) {
     v.sort_unstable_by_key(|s| {
         (
             (u64::from(s.ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
+            s.sub_type(),
             ip_key(s.local.ip),
             ip_key(s.remote.ip),
             s.remote.port,

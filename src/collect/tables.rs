@@ -110,6 +110,7 @@ pub fn read_table<R: Read>(
             send_q: row.tx_queue,
             uid: row.uid,
             inode: row.inode,
+            detail: None,
         };
         if filter.matches(&s) {
             out.push(s);

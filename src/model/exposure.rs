@@ -10,17 +10,30 @@ pub enum Exposure {
     Private,
     Multicast,
     Public,
+    /// A packet socket bound to one interface other than `lo`: it sees the
+    /// frames other hosts send there.
+    Interface,
+    /// Reachable from this host only: unix sockets, packet sockets that take
+    /// no frames.
+    Local,
 }
 
 impl Exposure {
-    pub const ALL: [Exposure; 6] = [
+    pub const ALL: [Exposure; 8] = [
         Exposure::Wildcard,
         Exposure::Public,
         Exposure::Private,
         Exposure::LinkLocal,
         Exposure::Multicast,
+        Exposure::Interface,
         Exposure::Loopback,
+        Exposure::Local,
     ];
+
+    /// Reachable from other hosts (everything but loopback and local).
+    pub fn is_exposed(self) -> bool {
+        !matches!(self, Exposure::Loopback | Exposure::Local)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +43,8 @@ impl Exposure {
             Exposure::Private => "private",
             Exposure::Multicast => "multicast",
             Exposure::Public => "public",
+            Exposure::Interface => "interface",
+            Exposure::Local => "local",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The data the pipeline steps hand on: plain types, no I/O.
 
 pub mod exposure;
+pub mod kinds;
 pub mod netns;
 pub mod owners;
 pub mod socket;

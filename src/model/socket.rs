@@ -9,10 +9,26 @@ pub enum Proto {
     Udp,
     UdpLite,
     Raw,
+    Sctp,
+    /// AF_PACKET (`-0`): sees link-layer frames.
+    Packet,
+    /// AF_UNIX (`-x`).
+    Unix,
 }
 
 impl Proto {
     pub const ALL: [Proto; 4] = [Proto::Tcp, Proto::Udp, Proto::UdpLite, Proto::Raw];
+
+    /// Every protocol, in output order.
+    pub const EVERY: [Proto; 7] = [
+        Proto::Tcp,
+        Proto::Udp,
+        Proto::UdpLite,
+        Proto::Raw,
+        Proto::Sctp,
+        Proto::Packet,
+        Proto::Unix,
+    ];
 
     /// The name used in the table's Netid column and in JSON.
     pub fn name(self) -> &'static str {
@@ -21,10 +37,14 @@ impl Proto {
             Proto::Udp => "udp",
             Proto::UdpLite => "udplite",
             Proto::Raw => "raw",
+            Proto::Sctp => "sctp",
+            Proto::Packet => "packet",
+            Proto::Unix => "unix",
         }
     }
 
-    /// The file under `net/` that holds this protocol's sockets of `family`.
+    /// The file under `net/` that holds this protocol's sockets of `family`
+    /// (the inet tables; the other kinds have their own readers).
     pub fn table(self, family: Family) -> &'static str {
         match (self, family) {
             (Proto::Tcp, Family::Inet) => "tcp",
@@ -35,6 +55,10 @@ impl Proto {
             (Proto::UdpLite, Family::Inet6) => "udplite6",
             (Proto::Raw, Family::Inet) => "raw",
             (Proto::Raw, Family::Inet6) => "raw6",
+            (Proto::Sctp, _) => "sctp/eps",
+            (Proto::Packet, _) => "packet",
+            (Proto::Unix, _) => "unix",
+            (_, _) => "",
         }
     }
 }
@@ -44,6 +68,8 @@ impl Proto {
 pub enum Family {
     Inet,
     Inet6,
+    Packet,
+    Unix,
 }
 
 impl Family {
@@ -51,6 +77,8 @@ impl Family {
         match self {
             Family::Inet => "inet",
             Family::Inet6 => "inet6",
+            Family::Packet => "packet",
+            Family::Unix => "unix",
         }
     }
 }
@@ -114,14 +142,83 @@ pub struct Socket {
     pub uid: u32,
     /// Socket inode; 0 for TIME-WAIT and request sockets.
     pub inode: u64,
+    /// What a packet or unix socket has beyond an inet row.
+    pub detail: Option<Box<crate::model::kinds::Detail>>,
 }
 
 impl Socket {
     /// ss's meaning of "listening": TCP LISTEN, or an unconnected UDP/raw socket.
     pub fn is_listening(&self) -> bool {
         match self.proto {
-            Proto::Tcp => self.state == state::LISTEN,
+            Proto::Tcp | Proto::Sctp => self.state == state::LISTEN,
+            // Reachable by name: listening, or bound and unconnected (/dev/log).
+            Proto::Unix => {
+                self.state == state::LISTEN
+                    || (self.state == state::CLOSE && self.unix_name().is_some())
+            }
             _ => self.state == state::CLOSE,
+        }
+    }
+
+    /// A unix socket's name (`@` first when abstract).
+    pub fn unix_name(&self) -> Option<&[u8]> {
+        match self.detail.as_deref() {
+            Some(crate::model::kinds::Detail::Unix { name, .. }) => name.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A unix socket's access verdict.
+    pub fn unix_access(&self) -> Option<crate::model::kinds::Access> {
+        match self.detail.as_deref() {
+            Some(crate::model::kinds::Detail::Unix { access, .. }) => Some(*access),
+            _ => None,
+        }
+    }
+
+    /// A unix socket file's mode and owners, when it was looked up.
+    pub fn unix_file(&self) -> Option<crate::model::kinds::FileMode> {
+        match self.detail.as_deref() {
+            Some(crate::model::kinds::Detail::Unix { file, .. }) => *file,
+            _ => None,
+        }
+    }
+
+    /// The `SOCK_*` type of a packet or unix socket (0 for inet rows): ss
+    /// groups unix sockets by it.
+    pub fn sub_type(&self) -> u16 {
+        match self.detail.as_deref() {
+            Some(crate::model::kinds::Detail::Unix { sock_type, .. })
+            | Some(crate::model::kinds::Detail::Packet { sock_type, .. }) => *sock_type,
+            None => 0,
+        }
+    }
+
+    /// Who could reach the socket: the class of its local address; for a packet
+    /// socket, of its interface (every one: wildcard; `lo`: loopback; another:
+    /// interface; none, protocol 0: local); a unix socket is local.
+    pub fn exposure(&self) -> crate::model::exposure::Exposure {
+        use crate::model::exposure::Exposure;
+        use crate::model::kinds::Detail;
+        match self.detail.as_deref() {
+            Some(Detail::Packet {
+                ifindex,
+                ifname,
+                protocol,
+                ..
+            }) => {
+                if *protocol == 0 {
+                    Exposure::Local
+                } else if *ifindex == 0 {
+                    Exposure::Wildcard
+                } else if ifname.as_deref() == Some(b"lo") {
+                    Exposure::Loopback
+                } else {
+                    Exposure::Interface
+                }
+            }
+            Some(Detail::Unix { .. }) => Exposure::Local,
+            None => crate::model::exposure::classify(self.local.ip),
         }
     }
 }

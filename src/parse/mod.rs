@@ -3,6 +3,7 @@
 
 pub mod cgroup;
 pub mod inet;
+pub mod kinds;
 pub mod lines;
 pub mod links;
 pub mod mountinfo;

@@ -170,7 +170,7 @@ fn quote_name(v: &[u8]) -> String {
 pub fn proto_text(proto: Option<Proto>, family: Option<Family>) -> String {
     let p = proto.map_or("any", Proto::name);
     match family {
-        None => p.to_string(),
+        None | Some(Family::Packet | Family::Unix) => p.to_string(),
         Some(Family::Inet) => format!("{p}4"),
         Some(Family::Inet6) => format!("{p}6"),
     }

@@ -114,6 +114,11 @@ impl ProcRoot {
             .into_encoded_bytes())
     }
 
+    /// `lstat` of a path below the root (never follows a final symlink).
+    pub fn lstat(&self, rel: impl AsRef<Path>) -> io::Result<fs::Metadata> {
+        fs::symlink_metadata(self.path(rel))
+    }
+
     /// The inode number of a file below the root (`stat`, following links).
     pub fn inode(&self, rel: impl AsRef<Path>) -> io::Result<(u64, u64)> {
         use std::os::unix::fs::MetadataExt;

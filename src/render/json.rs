@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::escape::{hex, json_str};
 use super::{View, addr_text};
+use crate::model::kinds::{Access, Detail, sock_type_name};
 use crate::model::socket::{Socket, state_name};
 
 /// `"key":"text"` for untrusted bytes; adds `"key_hex":"…"` when they are not UTF-8.
@@ -28,21 +29,35 @@ fn opt_str(out: &mut String, key: &str, v: Option<&str>) {
 /// The object of one socket, without a newline.
 pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
     let ns = v.ns(s);
+    // Packet and unix sockets have no address: their keys are below.
+    let (local, remote) = match s.detail {
+        Some(_) => (String::new(), String::new()),
+        None => (addr_text(s.local.ip), addr_text(s.remote.ip)),
+    };
     let _ = write!(
         out,
-        "{{\"proto\":\"{}\",\"family\":\"{}\",\"state\":\"{}\",\"local_addr\":\"{}\",\"local_port\":{},\"remote_addr\":\"{}\",\"remote_port\":{},\"recv_q\":{},\"send_q\":{},\"uid\":{},\"inode\":{},",
+        "{{\"proto\":\"{}\",\"family\":\"{}\",\"state\":\"{}\",\"local_addr\":\"{}\",\"local_port\":{},\"remote_addr\":\"{}\",\"remote_port\":{},\"recv_q\":{},\"send_q\":{},",
         s.proto.name(),
         s.family.name(),
         state_name(s.state),
-        addr_text(s.local.ip),
+        local,
         s.local.port,
-        addr_text(s.remote.ip),
+        remote,
         s.remote.port,
         s.recv_q,
         s.send_q,
-        s.uid,
-        s.inode,
     );
+    match s.detail.as_deref() {
+        // /proc/net/unix has no uid.
+        Some(Detail::Unix { .. }) => out.push_str("\"uid\":null,"),
+        _ => {
+            let _ = write!(out, "\"uid\":{},", s.uid);
+        }
+    }
+    let _ = write!(out, "\"inode\":{},", s.inode);
+    if let Some(d) = s.detail.as_deref() {
+        detail_keys(v, d, out);
+    }
     match ns.inode {
         Some(i) => {
             let _ = write!(out, "\"netns\":{i},");
@@ -100,6 +115,93 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
         out.push('}');
     }
     out.push_str("]}");
+}
+
+fn opt_u32(out: &mut String, key: &str, v: Option<u32>) {
+    match v {
+        Some(n) => {
+            let _ = write!(out, "\"{key}\":{n},");
+        }
+        None => {
+            let _ = write!(out, "\"{key}\":null,");
+        }
+    }
+}
+
+/// The keys of a packet or unix socket (README, "JSON").
+fn detail_keys(v: &View<'_>, d: &Detail, out: &mut String) {
+    match d {
+        Detail::Packet {
+            sock_type,
+            protocol,
+            ifindex,
+            ifname,
+            running,
+        } => {
+            let _ = write!(
+                out,
+                "\"sock_type\":\"{}\",\"ethertype\":{protocol},",
+                sock_type_name(*sock_type)
+            );
+            opt_str(
+                out,
+                "ethertype_name",
+                crate::parse::kinds::ethertype_name(*protocol),
+            );
+            let _ = write!(out, ",\"ifindex\":{ifindex},");
+            match ifname {
+                Some(n) => bytes_field(out, "interface", n),
+                None => out.push_str("\"interface\":null"),
+            }
+            let _ = write!(out, ",\"running\":{running},");
+        }
+        Detail::Unix {
+            sock_type,
+            name,
+            file,
+            access,
+            ..
+        } => {
+            let _ = write!(out, "\"sock_type\":\"{}\",", sock_type_name(*sock_type));
+            match name {
+                Some(n) => bytes_field(out, "name", n),
+                None => out.push_str("\"name\":null"),
+            }
+            let abstract_ = name.as_deref().is_some_and(|n| n.first() == Some(&b'@'));
+            let _ = write!(
+                out,
+                ",\"abstract\":{abstract_},\"access\":\"{}\",",
+                access.name()
+            );
+            let mut text = String::new();
+            super::push_access(v, *access, &mut text);
+            bytes_field(out, "access_text", text.as_bytes());
+            out.push(',');
+            let (gid, uid) = match access {
+                Access::Group(g) | Access::Groups(g, _) => (Some(*g), None),
+                Access::Owner(u) => (None, Some(*u)),
+                _ => (None, None),
+            };
+            opt_u32(out, "access_gid", gid);
+            opt_u32(out, "access_uid", uid);
+            match file {
+                Some(f) => {
+                    let _ = write!(
+                        out,
+                        "\"file_mode\":\"{:04o}\",\"file_uid\":{},\"file_gid\":{},",
+                        f.mode, f.uid, f.gid
+                    );
+                    opt_str(out, "file_user", v.user_name(f.uid));
+                    out.push(',');
+                    opt_str(out, "file_group", v.groups.get(&f.gid).map(String::as_str));
+                    out.push(',');
+                }
+                None => out.push_str(
+                    "\"file_mode\":null,\"file_uid\":null,\"file_gid\":null,\"file_user\":null,\"file_group\":null,",
+                ),
+            }
+        }
+    }
 }
 
 pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {

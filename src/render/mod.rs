@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::model::exposure::{Exposure, classify};
+use crate::model::exposure::Exposure;
 use crate::model::netns::Netns;
 use crate::model::owners::{Owner, OwnerIndex, ProcInfo};
 use crate::model::socket::{Endpoint, Socket};
@@ -53,6 +53,8 @@ pub struct View<'a> {
     pub owners: Option<&'a OwnerIndex>,
     pub procs: &'a HashMap<u32, ProcInfo>,
     pub users: &'a HashMap<u32, String>,
+    /// gid → name, for unix socket files.
+    pub groups: &'a HashMap<u32, String>,
     /// Every process's fds could be read.
     pub full_visibility: bool,
     pub extended: bool,
@@ -89,7 +91,7 @@ impl View<'_> {
     }
 
     pub fn exposure(&self, s: &Socket) -> Exposure {
-        classify(s.local.ip)
+        s.exposure()
     }
 
     /// "host" for the host namespace, "netns" for any other (a container's
@@ -100,6 +102,67 @@ impl View<'_> {
 
     pub fn user_name(&self, uid: u32) -> Option<&str> {
         self.users.get(&uid).map(String::as_str)
+    }
+}
+
+/// ss's local address of a packet socket: `PROTO:IFACE` (`*` for ETH_P_ALL and
+/// for every interface, `[N]` for a protocol ss has no name for, `ifN` for an
+/// interface no file of the namespace names).
+pub fn push_packet_local(out: &mut String, protocol: u16, ifindex: u32, ifname: Option<&[u8]>) {
+    match crate::parse::kinds::ethertype_name(protocol) {
+        Some(n) => out.push_str(n),
+        None => {
+            out.push('[');
+            push_u64(out, protocol.into());
+            out.push(']');
+        }
+    }
+    out.push(':');
+    match (ifindex, ifname) {
+        (0, _) => out.push('*'),
+        (_, Some(n)) => out.push_str(&escape::terminal(n)),
+        (i, None) => {
+            out.push_str("if");
+            push_u64(out, i.into());
+        }
+    }
+}
+
+/// Who may connect to a unix socket, in words (the table's Access column).
+pub fn push_access(v: &View<'_>, access: crate::model::kinds::Access, out: &mut String) {
+    use crate::model::kinds::Access;
+    let group = |out: &mut String, g: u32| match v.groups.get(&g) {
+        Some(n) => out.push_str(&escape::terminal(n.as_bytes())),
+        None => push_u64(out, g.into()),
+    };
+    match access {
+        Access::Anyone => out.push_str("anyone"),
+        Access::Group(g) => {
+            out.push_str("group ");
+            group(out, g);
+        }
+        Access::Groups(a, b) => {
+            out.push_str("groups ");
+            group(out, a);
+            out.push('+');
+            group(out, b);
+        }
+        Access::Owner(u) => {
+            out.push_str("owner ");
+            match v.user_name(u) {
+                Some(n) => out.push_str(&escape::terminal(n.as_bytes())),
+                None => push_u64(out, u.into()),
+            }
+        }
+        Access::Root => out.push_str("root only"),
+        Access::Netns => out.push_str("anyone in this network namespace"),
+        Access::Gone => out.push_str("nobody (path gone)"),
+        Access::Unknown(why) if v.extended => {
+            out.push_str("unknown: ");
+            out.push_str(why);
+        }
+        Access::Unknown(_) => out.push_str("unknown"),
+        Access::Unnamed => out.push('-'),
     }
 }
 

@@ -4,8 +4,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::escape::quoted;
-use super::{OwnerKind, View, push_endpoint, push_u64};
+use super::{OwnerKind, View, push_access, push_endpoint, push_packet_local, push_u64};
 use crate::model::exposure::Exposure;
+use crate::model::kinds::{Detail, packet_netid, unix_netid};
+use crate::model::socket::Proto;
 use crate::model::socket::{Socket, state, state_name};
 
 const RED: &str = "\x1b[1;31m";
@@ -25,6 +27,7 @@ enum Col {
     Exposure,
     Uid,
     Inode,
+    Access,
     Process,
 }
 
@@ -41,6 +44,7 @@ impl Col {
             Col::Exposure => "Exposure",
             Col::Uid => "Uid",
             Col::Inode => "Inode",
+            Col::Access => "Access",
             Col::Process => "Process",
         }
     }
@@ -62,6 +66,9 @@ fn columns(v: &View<'_>) -> Vec<Col> {
     if v.extended {
         c.extend([Col::Exposure, Col::Uid, Col::Inode]);
     }
+    if v.sockets.iter().any(|s| s.proto == Proto::Unix) {
+        c.push(Col::Access);
+    }
     if v.owners.is_some() {
         c.push(Col::Process);
     }
@@ -70,22 +77,79 @@ fn columns(v: &View<'_>) -> Vec<Col> {
 
 fn cell(v: &View<'_>, s: &Socket, col: Col, out: &mut String) {
     out.clear();
+    if let Some(d) = s.detail.as_deref() {
+        return detail_cell(v, s, d, col, out);
+    }
     match col {
         Col::Netns => out.push_str(&super::escape::terminal(v.ns(s).label().as_bytes())),
         Col::Netid => out.push_str(s.proto.name()),
         Col::State => out.push_str(state_name(s.state)),
         Col::RecvQ => push_u64(out, s.recv_q.into()),
         // ss shows a listener's backlog limit here; /proc does not have it.
-        Col::SendQ if s.state == state::LISTEN && s.proto == crate::model::socket::Proto::Tcp => {
-            out.push('-')
-        }
+        Col::SendQ if s.state == state::LISTEN && s.proto == Proto::Tcp => out.push('-'),
         Col::SendQ => push_u64(out, s.send_q.into()),
         Col::Local => push_endpoint(out, &s.local),
         Col::Peer => push_endpoint(out, &s.remote),
         Col::Exposure => out.push_str(v.exposure(s).name()),
         Col::Uid => push_u64(out, s.uid.into()),
         Col::Inode => push_u64(out, s.inode),
+        Col::Access => {}
         Col::Process => push_process(v, s, out),
+    }
+}
+
+/// A cell of a packet or unix socket, as ss prints them: `p_raw`, `ip:eth0`;
+/// `u_str`, `/run/docker.sock 12345`.
+fn detail_cell(v: &View<'_>, s: &Socket, d: &Detail, col: Col, out: &mut String) {
+    match (col, d) {
+        (Col::Netid, Detail::Packet { sock_type, .. }) => out.push_str(packet_netid(*sock_type)),
+        (Col::Netid, Detail::Unix { sock_type, .. }) => out.push_str(unix_netid(*sock_type)),
+        (
+            Col::Local,
+            Detail::Packet {
+                protocol,
+                ifindex,
+                ifname,
+                ..
+            },
+        ) => push_packet_local(out, *protocol, *ifindex, ifname.as_deref()),
+        (Col::Local, Detail::Unix { name, .. }) => {
+            match name {
+                Some(n) => out.push_str(&super::escape::terminal(n)),
+                None => out.push('*'),
+            }
+            out.push(' ');
+            push_u64(out, s.inode);
+        }
+        (Col::Peer, _) => out.push('*'),
+        (Col::Exposure, _) => out.push_str(v.exposure(s).name()),
+        // /proc/net/unix has neither queues nor a uid.
+        (Col::RecvQ | Col::SendQ | Col::Uid, Detail::Unix { .. }) => out.push('-'),
+        (Col::Access, Detail::Unix { access, file, .. }) => {
+            push_access(v, *access, out);
+            if let Some(f) = file.filter(|_| v.extended) {
+                let _ = write!(out, " ({:04o} ", f.mode);
+                match v.user_name(f.uid) {
+                    Some(n) => out.push_str(n),
+                    None => push_u64(out, f.uid.into()),
+                }
+                out.push(':');
+                match v.groups.get(&f.gid) {
+                    Some(n) => out.push_str(n),
+                    None => push_u64(out, f.gid.into()),
+                }
+                out.push(')');
+            }
+        }
+        (Col::Access, Detail::Packet { .. }) => {}
+        _ => {
+            // Every other column reads as for an inet row.
+            let plain = Socket {
+                detail: None,
+                ..s.clone()
+            };
+            cell(v, &plain, col, out)
+        }
     }
 }
 
@@ -113,10 +177,9 @@ fn cell_width(v: &View<'_>, s: &Socket, col: Col, buf: &mut String) -> usize {
         std::net::IpAddr::V6(_) => None,
     };
     let counted = match col {
+        _ if s.detail.is_some() => None,
         Col::RecvQ => Some(digits(s.recv_q.into())),
-        Col::SendQ
-            if !(s.state == state::LISTEN && s.proto == crate::model::socket::Proto::Tcp) =>
-        {
+        Col::SendQ if !(s.state == state::LISTEN && s.proto == Proto::Tcp) => {
             Some(digits(s.send_q.into()))
         }
         Col::Uid => Some(digits(s.uid.into())),
@@ -186,8 +249,10 @@ fn row_color(v: &View<'_>, s: &Socket) -> Option<&'static str> {
     }
     match v.exposure(s) {
         Exposure::Wildcard | Exposure::Public => Some(RED),
-        Exposure::Private | Exposure::LinkLocal | Exposure::Multicast => Some(YELLOW),
-        Exposure::Loopback => None,
+        Exposure::Private | Exposure::LinkLocal | Exposure::Multicast | Exposure::Interface => {
+            Some(YELLOW)
+        }
+        Exposure::Loopback | Exposure::Local => None,
     }
 }
 
@@ -257,7 +322,7 @@ fn display_width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::socket::{Endpoint, Family, Proto};
+    use crate::model::socket::{Endpoint, Family};
     use std::collections::HashMap;
 
     #[test]
@@ -281,6 +346,7 @@ mod tests {
             send_q: q * 7,
             uid: q * 1000,
             inode: u64::from(q) * 123_456_789,
+            detail: None,
         };
         let socks = [
             mk("0.0.0.0", 0, state::LISTEN, 0),
@@ -294,6 +360,7 @@ mod tests {
             owners: None,
             procs: &procs,
             users: &users,
+            groups: &users,
             full_visibility: true,
             extended: true,
             header: true,

@@ -1,0 +1,494 @@
+//! Readers for the other socket kinds of one namespace: `net/packet`,
+//! `net/unix`, `net/sctp/{eps,assocs}`, and the unix socket files' modes as seen
+//! from a holder's mount namespace. Each reads through the root seam and hands
+//! rows to the pure parsers in `kinds_parse`.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::ControlFlow;
+
+use crate::collect::filter::Filter;
+use crate::collect::tables::Diag;
+use crate::model::kinds::{Access, Detail, FileMode};
+use crate::model::socket::{Endpoint, Family, Proto, Socket, state};
+use crate::parse::inet::LineError;
+use crate::parse::kinds::{
+    IfFile, UNIX_NAME_MAX, ifindex_names, packet_line, sctp_assoc_line, sctp_ep_line, unix_line,
+};
+use crate::parse::lines::{Line, scan};
+use crate::proc::ProcRoot;
+
+const CHUNK: usize = 256 * 1024;
+/// Rows of these tables are under 300 bytes (a unix name is at most 108).
+const MAX_LINE: usize = 4096;
+const MAX_WARNINGS: usize = 10;
+
+/// Scan the data lines of `rel` (line 1 is the header). A missing file is not
+/// an error (no SCTP module, no packet sockets support); an unreadable one, an
+/// overlong or a malformed line is a warning naming `path:line`.
+fn scan_rows(
+    src: &ProcRoot,
+    rel: &str,
+    diag: &mut Diag,
+    mut row: impl FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError>,
+) {
+    let path = src.path(rel);
+    let shown = crate::render::escape::terminal(path.as_os_str().as_encoded_bytes());
+    let f = match src.open(rel) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(e) => return diag.warn(format!("{shown}: cannot read: {e}")),
+    };
+    let mut bad = 0usize;
+    let mut complain = |d: &mut Diag, msg: String| {
+        bad += 1;
+        if bad <= MAX_WARNINGS {
+            d.warn(msg);
+        }
+    };
+    let r = scan(f, CHUNK, MAX_LINE, |line| {
+        match line {
+            Line::Text(1, _) | Line::TooLong(1) => {}
+            Line::TooLong(n) => complain(
+                diag,
+                format!("{shown}:{n}: line longer than {MAX_LINE} bytes"),
+            ),
+            Line::Text(_, t) if t.iter().all(|&b| b == b' ' || b == b'\r') => {}
+            Line::Text(n, t) => {
+                if let Err(e) = row(n, t, &shown, diag) {
+                    complain(diag, format!("{shown}:{n}: {e}"));
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    if let Err(e) = r {
+        diag.warn(format!("{shown}: read failed: {e}"));
+    }
+    if bad > MAX_WARNINGS {
+        diag.warn(format!(
+            "{shown}: {} more malformed lines skipped",
+            bad - MAX_WARNINGS
+        ));
+    }
+}
+
+fn unspecified(family: Family) -> IpAddr {
+    match family {
+        Family::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    }
+}
+
+fn row_socket(ns: u32, proto: Proto, family: Family, st: u8, uid: u32, inode: u64) -> Socket {
+    let none = Endpoint {
+        ip: unspecified(family),
+        port: 0,
+    };
+    Socket {
+        ns,
+        proto,
+        family,
+        state: st,
+        local: none,
+        remote: none,
+        recv_q: 0,
+        send_q: 0,
+        uid,
+        inode,
+        detail: None,
+    }
+}
+
+/// Interface index → name in the namespace whose tables are in `dir`, from the
+/// files that list them (an interface in none of them stays unnamed).
+pub fn interface_names(src: &ProcRoot, dir: &str) -> Vec<(u32, Vec<u8>)> {
+    let mut names: Vec<(u32, Vec<u8>)> = Vec::new();
+    for (file, kind) in [
+        ("igmp", IfFile::Igmp),
+        ("dev_mcast", IfFile::DevMcast),
+        ("if_inet6", IfFile::IfInet6),
+    ] {
+        let Ok(data) = src.read_capped(format!("{dir}/{file}"), 4 << 20) else {
+            continue;
+        };
+        for (ix, name) in ifindex_names(kind, &data) {
+            if !names.iter().any(|(i, _)| *i == ix) {
+                names.push((ix, name));
+            }
+        }
+    }
+    names
+}
+
+/// The packet sockets of one namespace (`dir/packet`). Every packet socket is
+/// shown (ss lists them all: they have no listening state).
+pub fn read_packet(src: &ProcRoot, dir: &str, ns: u32, diag: &mut Diag, out: &mut Vec<Socket>) {
+    let mut names: Option<Vec<(u32, Vec<u8>)>> = None;
+    scan_rows(src, &format!("{dir}/packet"), diag, |_, line, _, _| {
+        let r = packet_line(line)?;
+        let ifname = (r.ifindex != 0)
+            .then(|| {
+                names
+                    .get_or_insert_with(|| interface_names(src, dir))
+                    .iter()
+                    .find(|(i, _)| *i == r.ifindex)
+                    .map(|(_, n)| n.clone())
+            })
+            .flatten();
+        let mut s = row_socket(
+            ns,
+            Proto::Packet,
+            Family::Packet,
+            state::CLOSE,
+            r.uid,
+            r.inode,
+        );
+        s.recv_q = r.rmem;
+        s.detail = Some(Box::new(Detail::Packet {
+            sock_type: r.sock_type,
+            protocol: r.protocol,
+            ifindex: r.ifindex,
+            ifname,
+            running: r.running,
+        }));
+        out.push(s);
+        Ok(())
+    });
+}
+
+/// The unix sockets of one namespace (`dir/unix`): with `all`, every one; else
+/// those that can be reached by name (listening, and bound unconnected ones
+/// such as `/dev/log`).
+///
+/// A name may contain a newline, which ends the kernel's row early: the rest of
+/// the name then reads like another row. A row that could be such a tail (the
+/// previous row has a name short enough to hold it) and whose inode is also on
+/// another row is warned about; `forged_hint` keeps `path:line` of the others
+/// for the owner check done once owners are known.
+pub fn read_unix(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    all: bool,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    // (line number, name length) of the previous row, and line numbers by inode.
+    let mut prev: Option<(usize, usize)> = None;
+    let mut seen: Vec<(u64, usize)> = Vec::new();
+    let mut hints: Vec<(usize, String)> = Vec::new();
+    scan_rows(src, &format!("{dir}/unix"), diag, |n, line, shown, d| {
+        let r = unix_line(line);
+        let tail_of_prev = matches!(prev, Some((pn, plen)) if pn + 1 == n && plen + 1 + line.len() <= UNIX_NAME_MAX);
+        prev = None;
+        let r = r?;
+        prev = r.name.map(|nm| (n, nm.len()));
+        if r.inode != 0 {
+            if let Some(&(_, other)) = seen.iter().find(|(i, _)| *i == r.inode) {
+                d.warn(format!(
+                    "{shown}:{n}: inode {} is also on line {other}: a socket name with a newline may be forging rows",
+                    r.inode
+                ));
+            }
+            seen.push((r.inode, n));
+        }
+        let listening = r.listening();
+        let reachable = listening || (r.st == 1 && r.name.is_some());
+        if !all && !reachable {
+            return Ok(());
+        }
+        let st = if listening {
+            state::LISTEN
+        } else {
+            match r.st {
+                1 => state::CLOSE,
+                2 => state::SYN_SENT,
+                3 => state::ESTABLISHED,
+                _ => state::CLOSING,
+            }
+        };
+        if tail_of_prev && r.inode != 0 {
+            hints.push((out.len(), format!("{shown}:{n}")));
+        }
+        let mut s = row_socket(ns, Proto::Unix, Family::Unix, st, 0, r.inode);
+        let access = match r.name {
+            None => Access::Unnamed,
+            Some(nm) if nm.first() == Some(&b'@') => Access::Netns,
+            Some(_) => Access::Unknown("not looked up"),
+        };
+        s.detail = Some(Box::new(Detail::Unix {
+            sock_type: r.sock_type,
+            name: r.name.map(<[u8]>::to_vec),
+            file: None,
+            access,
+            forged_hint: None,
+        }));
+        out.push(s);
+        Ok(())
+    });
+    for (ix, hint) in hints {
+        if let Some(Detail::Unix { forged_hint, .. }) =
+            out.get_mut(ix).and_then(|s| s.detail.as_deref_mut())
+        {
+            *forged_hint = Some(hint);
+        }
+    }
+}
+
+/// SCTP state of an association (`enum sctp_state`) as the TCP state ss shows.
+fn sctp_assoc_state(st: u8) -> u8 {
+    match st {
+        0 => state::CLOSE,
+        1 | 2 => state::SYN_SENT,
+        3 => state::ESTABLISHED,
+        4 | 5 => state::FIN_WAIT1,
+        6 => state::CLOSE_WAIT,
+        _ => state::LAST_ACK,
+    }
+}
+
+fn family_of(ip: IpAddr) -> Family {
+    if ip.is_ipv6() {
+        Family::Inet6
+    } else {
+        Family::Inet
+    }
+}
+
+/// The SCTP endpoints (listeners, one row per local address of a multi-homed
+/// endpoint) of one namespace, and with `assocs` its associations (one row per
+/// local address, the peer being the primary path).
+pub fn read_sctp(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    assocs: bool,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    scan_rows(src, &format!("{dir}/sctp/eps"), diag, |_, line, _, _| {
+        let r = sctp_ep_line(line)?;
+        for ip in r.laddrs {
+            let mut s = row_socket(
+                ns,
+                Proto::Sctp,
+                family_of(ip),
+                state::LISTEN,
+                r.uid,
+                r.inode,
+            );
+            s.local = Endpoint { ip, port: r.lport };
+            if filter.matches(&s) {
+                out.push(s);
+            }
+        }
+        Ok(())
+    });
+    if !assocs {
+        return;
+    }
+    scan_rows(src, &format!("{dir}/sctp/assocs"), diag, |_, line, _, _| {
+        let r = sctp_assoc_line(line)?;
+        let peer = r
+            .primary_peer()
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        for &(ip, _) in &r.laddrs {
+            let st = sctp_assoc_state(r.st);
+            let mut s = row_socket(ns, Proto::Sctp, family_of(ip), st, r.uid, r.inode);
+            s.local = Endpoint { ip, port: r.lport };
+            s.remote = Endpoint {
+                ip: peer,
+                port: r.rport,
+            };
+            s.send_q = r.tx_queue;
+            s.recv_q = r.rx_queue;
+            if filter.matches(&s) {
+                out.push(s);
+            }
+        }
+        Ok(())
+    });
+}
+
+/// At most this many symbolic links are followed on one path (the kernel's
+/// `MAXSYMLINKS`).
+const MAX_LINKS: usize = 40;
+
+fn mode_of(m: &std::fs::Metadata) -> FileMode {
+    use std::os::unix::fs::MetadataExt;
+    FileMode {
+        mode: m.mode() & 0o7777,
+        uid: m.uid(),
+        gid: m.gid(),
+    }
+}
+
+/// Who may connect to the socket file at `path`, looked up below `root` (a
+/// holder's `/proc/PID/root`, relative to the proc root) with `lstat` and
+/// `readlink` only: symbolic links are followed by hand inside that root, as
+/// the holder's own lookups would (an absolute link restarts at its root, not
+/// ours), and nothing on the path is ever opened.
+pub fn unix_file_access(src: &ProcRoot, root: &str, path: &[u8]) -> (Option<FileMode>, Access) {
+    use std::os::unix::fs::FileTypeExt;
+    if path.first() != Some(&b'/') {
+        return (
+            None,
+            Access::Unknown("relative path (bound from the holder's working directory)"),
+        );
+    }
+    let root_meta = match src.lstat(root) {
+        Ok(m) => m,
+        Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
+    };
+    // Directories resolved so far (below the root) and their modes.
+    let mut dirs: Vec<FileMode> = vec![mode_of(&root_meta)];
+    let mut cur: Vec<Vec<u8>> = Vec::new();
+    let mut todo: Vec<Vec<u8>> = components(path);
+    let mut links = 0;
+    while let Some(c) = todo.pop() {
+        match &c[..] {
+            b"." => continue,
+            b".." => {
+                if cur.pop().is_some() {
+                    dirs.pop();
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut rel = root.as_bytes().to_vec();
+        for part in cur.iter().chain(std::iter::once(&c)) {
+            rel.push(b'/');
+            rel.extend_from_slice(part);
+        }
+        let rel = crate::proc::os(&rel);
+        let m = match src.lstat(rel) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return (None, Access::Gone),
+            Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
+        };
+        if m.file_type().is_symlink() {
+            links += 1;
+            if links > MAX_LINKS {
+                return (None, Access::Unknown("too many symbolic links"));
+            }
+            let target = match src.readlink(rel) {
+                Ok(t) => t,
+                Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
+            };
+            if target.first() == Some(&b'/') {
+                cur.clear();
+                dirs.truncate(1);
+            }
+            todo.extend(components(&target));
+            continue;
+        }
+        if todo.is_empty() {
+            if !m.file_type().is_socket() {
+                return (None, Access::Gone);
+            }
+            let f = mode_of(&m);
+            return (Some(f), Access::of_path(&dirs, f));
+        }
+        if !m.is_dir() {
+            return (None, Access::Gone);
+        }
+        dirs.push(mode_of(&m));
+        cur.push(c);
+    }
+    (None, Access::Gone)
+}
+
+/// Path components in reverse order (the next one last), empty ones dropped.
+fn components(path: &[u8]) -> Vec<Vec<u8>> {
+    path.rsplit(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn denied_or_gone(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => "the holder's root is not readable (not root?)",
+        io::ErrorKind::NotFound => "the holder exited",
+        _ => "the path could not be looked up",
+    }
+}
+
+/// Whether `filter` asks for any of the kinds read here.
+pub fn wanted(filter: &Filter) -> bool {
+    [Proto::Sctp, Proto::Packet, Proto::Unix]
+        .iter()
+        .any(|&p| filter.wants(p))
+}
+
+/// Read every kind `filter` wants from one namespace's table directory.
+pub fn read_kinds(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
+    if filter.wants(Proto::Sctp) {
+        read_sctp(src, dir, ns, filter.all_states(), filter, diag, out);
+    }
+    if filter.wants(Proto::Packet) {
+        read_packet(src, dir, ns, diag, out);
+    }
+    if filter.wants(Proto::Unix) {
+        read_unix(src, dir, ns, filter.all_states(), diag, out);
+    }
+}
+
+/// Decide who may connect to each named unix socket, once owners are known:
+/// a path is looked up in the mount namespace of its first holder (else of a
+/// process in the socket's network namespace). A row that could be the tail of
+/// another socket's name and that no process holds, although every process's
+/// fds were read, is reported as possibly forged.
+pub fn resolve_unix(
+    src: &ProcRoot,
+    sockets: &mut [Socket],
+    owners: Option<&crate::model::owners::OwnerIndex>,
+    ns_pids: &dyn Fn(u32) -> Option<u32>,
+    full_visibility: bool,
+    diag: &mut Diag,
+) {
+    for s in sockets.iter_mut().filter(|s| s.proto == Proto::Unix) {
+        let holder = owners.and_then(|ix| ix.get(s.inode).first().map(|e| e.1.pid));
+        let Some(Detail::Unix {
+            name,
+            file,
+            access,
+            forged_hint,
+            ..
+        }) = s.detail.as_deref_mut()
+        else {
+            continue;
+        };
+        if let Some(hint) = forged_hint.as_deref()
+            && owners.is_some()
+            && holder.is_none()
+            && full_visibility
+        {
+            diag.warn(format!(
+                "{hint}: this row may be forged: it could be the end of the previous row's socket name (a name may contain a newline), and no process holds inode {}",
+                s.inode
+            ));
+            *access =
+                Access::Unknown("this row may be forged by a newline in another socket's name");
+            continue;
+        }
+        let Some(path) = name.as_deref().filter(|n| n.first() != Some(&b'@')) else {
+            continue;
+        };
+        let Some(pid) = holder.or_else(|| ns_pids(s.ns)) else {
+            *access = Access::Unknown("no process to look the path up from");
+            continue;
+        };
+        (*file, *access) = unix_file_access(src, &format!("{pid}/root"), path);
+    }
+}
