@@ -123,7 +123,14 @@ pub fn interface_names(src: &ProcRoot, dir: &str) -> Vec<(u32, Vec<u8>)> {
 
 /// The packet sockets of one namespace (`dir/packet`). Every packet socket is
 /// shown (ss lists them all: they have no listening state).
-pub fn read_packet(src: &ProcRoot, dir: &str, ns: u32, diag: &mut Diag, out: &mut Vec<Socket>) {
+pub fn read_packet(
+    src: &ProcRoot,
+    dir: &str,
+    ns: u32,
+    filter: &Filter,
+    diag: &mut Diag,
+    out: &mut Vec<Socket>,
+) {
     let mut names: Option<Vec<(u32, Vec<u8>)>> = None;
     scan_rows(src, &format!("{dir}/packet"), diag, |_, line, _, _| {
         let r = packet_line(line)?;
@@ -152,7 +159,9 @@ pub fn read_packet(src: &ProcRoot, dir: &str, ns: u32, diag: &mut Diag, out: &mu
             ifname,
             running: r.running,
         }));
-        out.push(s);
+        if filter.matches(&s) {
+            out.push(s);
+        }
         Ok(())
     });
 }
@@ -437,7 +446,7 @@ pub fn read_kinds(
         read_sctp(src, dir, ns, filter.all_states(), filter, diag, out);
     }
     if filter.wants(Proto::Packet) {
-        read_packet(src, dir, ns, diag, out);
+        read_packet(src, dir, ns, filter, diag, out);
     }
     if filter.wants(Proto::Unix) {
         read_unix(src, dir, ns, filter.all_states(), diag, out);
@@ -447,8 +456,9 @@ pub fn read_kinds(
 /// Decide who may connect to each named unix socket, once owners are known:
 /// a path is looked up in the mount namespace of its first holder (else of a
 /// process in the socket's network namespace). A row that could be the tail of
-/// another socket's name and that no process holds, although every process's
-/// fds were read, is reported as possibly forged.
+/// another socket's name and that no process holds is reported as possibly
+/// forged (a real listener always has a holder, unless it is hidden from us or
+/// parked in a message).
 pub fn resolve_unix(
     src: &ProcRoot,
     sockets: &mut [Socket],
@@ -472,10 +482,14 @@ pub fn resolve_unix(
         if let Some(hint) = forged_hint.as_deref()
             && owners.is_some()
             && holder.is_none()
-            && full_visibility
         {
+            let seen = if full_visibility {
+                ""
+            } else {
+                " that could be read"
+            };
             diag.warn(format!(
-                "{hint}: this row may be forged: it could be the end of the previous row's socket name (a name may contain a newline), and no process holds inode {}",
+                "{hint}: this row may be forged: it could be the end of the previous row's socket name (a name may contain a newline), and no process{seen} holds inode {}",
                 s.inode
             ));
             *access =
