@@ -32,7 +32,7 @@ Sockets (ss-compatible; short flags combine: -tulnp):
       --exposed        only sockets not bound to loopback (127.0.0.0/8, ::1,
                        ::ffff:127.0.0.0/104)
   -N, --netns NS       only namespace NS: a name in /run/netns, a path to an
-                       nsfs file, pid:PID, an inode number, or 'self';
+                       nsfs file, pid:PID, an inode number, 'self' or 'host';
                        repeatable (default: every namespace)
 
 Owners:
@@ -92,6 +92,8 @@ pub enum Command {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NsSelector {
     SelfNs,
+    /// PID 1's namespace, as the table and policies call it.
+    Host,
     Pid(u32),
     Inode(u64),
     /// A name in /run/netns, or a path to an nsfs file when it contains '/'.
@@ -284,6 +286,9 @@ fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), lexopt::Error> {
 fn ns_selector(v: &str) -> Result<NsSelector, lexopt::Error> {
     if v == "self" {
         return Ok(NsSelector::SelfNs);
+    }
+    if v == "host" {
+        return Ok(NsSelector::Host);
     }
     if let Some(pid) = v.strip_prefix("pid:") {
         return pid

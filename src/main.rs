@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("openports: {e}");
+            openports::render::diag(&mut io::stderr().lock(), &format!("openports: {e}"));
             return ExitCode::from(Exit::Error as u8);
         }
     };
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             drop(out);
-            let _ = writeln!(err, "openports: {e}");
+            openports::render::diag(&mut err, &format!("openports: {e}"));
             ExitCode::from(Exit::Error as u8)
         }
     }

@@ -951,9 +951,30 @@ mod property {
             ..Netns::default()
         }];
         let ix = OwnerIndex::from_entries(vec![
-            (1, Owner { pid: 7, fd: 3 }),
-            (1, Owner { pid: 7, fd: 4 }),
-            (1, Owner { pid: 8, fd: 5 }),
+            (
+                1,
+                Owner {
+                    pid: 7,
+                    tid: 0,
+                    fd: 3,
+                },
+            ),
+            (
+                1,
+                Owner {
+                    pid: 7,
+                    tid: 0,
+                    fd: 4,
+                },
+            ),
+            (
+                1,
+                Owner {
+                    pid: 8,
+                    tid: 0,
+                    fd: 5,
+                },
+            ),
         ]);
         let mut procs = HashMap::new();
         procs.insert(
@@ -964,6 +985,7 @@ mod property {
                 exe: Some(exe.clone()),
                 exe_deleted: deleted,
                 cmdline: Some(cmdline.clone()),
+                ..ProcInfo::default()
             },
         );
         procs.insert(
@@ -974,6 +996,7 @@ mod property {
                 exe: None,
                 exe_deleted: false,
                 cmdline: Some(comm.clone()),
+                ..ProcInfo::default()
             },
         );
         let mut passwd = user.clone();

@@ -1017,12 +1017,14 @@ pub fn parse_users(mut s: &str) -> Option<Vec<CellOwner>> {
                 match key {
                     "pid" => o.pid = val.parse().ok()?,
                     "fd" => o.fd = val.parse().ok()?,
-                    "user" | "uid" => {}
+                    "user" | "uid" | "tid" => {}
                     _ => return None,
                 }
                 s = &r[end..];
-            } else if key == "exe-deleted" {
+            } else if key == "exe-deleted" || key == "exe-replaced" {
                 o.exe_deleted = true;
+                s = r;
+            } else if key == "exe-other-mntns" {
                 s = r;
             } else {
                 return None;

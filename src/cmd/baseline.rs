@@ -28,12 +28,10 @@ fn ns_qualifiers(v: &View<'_>, s: &Socket) -> (Option<NetnsSel>, Option<Vec<u8>>
     } else if let Some(n) = &ns.name {
         (Some(NetnsSel::Name(n.as_bytes().to_vec())), None)
     } else if let Some(c) = &ns.container {
-        let id = if c.len() > 12 && c.bytes().all(|b| b.is_ascii_hexdigit()) {
-            &c[..12]
-        } else {
-            &c[..]
-        };
-        (None, Some(id.as_bytes().to_vec()))
+        (
+            None,
+            Some(crate::model::netns::short_id(c).as_bytes().to_vec()),
+        )
     } else {
         (ns.inode.map(NetnsSel::Inode), None)
     }
@@ -164,12 +162,39 @@ fn same_options(cfg: &Config) -> String {
     for n in &cfg.netns {
         let _ = match n {
             NsSelector::SelfNs => write!(o, " -N self"),
+            NsSelector::Host => write!(o, " -N host"),
             NsSelector::Pid(p) => write!(o, " -N pid:{p}"),
             NsSelector::Inode(i) => write!(o, " -N {i}"),
-            NsSelector::Name(n) => write!(o, " -N {}", terminal(n.as_bytes())),
+            NsSelector::Name(n) => write!(o, " -N {}", shell_quote(n.as_bytes())),
         };
     }
     o
+}
+
+/// A word for a POSIX shell: bare when it is plain, else in single quotes; a
+/// word holding characters that must not appear raw (controls, invisible ones:
+/// a newline would end the baseline's comment) in `$'…'` with `\xNN` escapes,
+/// which bash, zsh, ksh and BusyBox ash read back to the same bytes.
+pub fn shell_quote(w: &[u8]) -> String {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_./:@%+=,-".contains(b);
+    if !w.is_empty() && w.iter().all(plain) {
+        return String::from_utf8_lossy(w).into_owned();
+    }
+    let safe =
+        std::str::from_utf8(w).is_ok_and(|s| !s.chars().any(crate::render::escape::is_dangerous));
+    if safe {
+        return format!("'{}'", String::from_utf8_lossy(w).replace('\'', "'\\''"));
+    }
+    let mut q = String::from("$'");
+    for &b in w {
+        if b.is_ascii_graphic() && b != b'\'' && b != b'\\' || b == b' ' {
+            q.push(char::from(b));
+        } else {
+            let _ = write!(q, "\\x{b:02x}");
+        }
+    }
+    q.push('\'');
+    q
 }
 
 pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
@@ -229,11 +254,13 @@ pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> R
     out.write_all(text.as_bytes())?;
     out.flush()?;
     if hidden > 0 {
-        let _ = writeln!(
+        crate::render::diag(
             err,
-            "openports: owners of {} may be hidden: {}; their rules name no process",
-            listeners(hidden),
-            c.hidden_reasons.join("; ")
+            &format!(
+                "openports: owners of {} may be hidden: {}; their rules name no process",
+                listeners(hidden),
+                c.hidden_reasons.join("; ")
+            ),
         );
     }
     Ok(Exit::Ok)

@@ -14,7 +14,7 @@
 //! and a final `summary`.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::{count_hidden, listener_config};
@@ -37,23 +37,15 @@ fn policy_name(path: &Path) -> String {
 }
 
 fn read_policy(path: &Path, name: &str) -> Result<Vec<u8>, Error> {
-    let mut buf = Vec::new();
+    use crate::proc::{read_all_capped, read_regular};
+    // `-` is stdin, whatever it is (a pipe, a terminal); a named policy must be
+    // a regular file: a FIFO would hang the run, a device never end.
     let r = if path == Path::new("-") {
-        io::stdin()
-            .lock()
-            .take(MAX_POLICY + 1)
-            .read_to_end(&mut buf)
+        read_all_capped(io::stdin().lock(), MAX_POLICY)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_POLICY + 1).read_to_end(&mut buf))
+        read_regular(path, MAX_POLICY)
     };
-    r.map_err(|e| Error::Fatal(format!("cannot read policy {name}: {e}")))?;
-    if buf.len() as u64 > MAX_POLICY {
-        return Err(Error::Fatal(format!(
-            "policy {name} is larger than {} MiB",
-            MAX_POLICY >> 20
-        )));
-    }
-    Ok(buf)
+    r.map_err(|e| Error::Fatal(format!("cannot read policy {name}: {e}")))
 }
 
 /// Load and parse a policy; a syntax error is `FILE:LINE:COL: expected …, found …`.
@@ -90,7 +82,25 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         ));
     };
     let name = policy_name(path);
-    let pol = load_policy(path)?;
+    let mut pol = load_policy(path)?;
+    // On a live system exe= compares the running file with the file the path
+    // names here; a fixture tree records paths only.
+    if crate::proc::ProcRoot::new(&cfg.root).is_ok_and(|r| r.is_live()) {
+        for r in &mut pol.rules {
+            let Some(path) = &r.exe else { continue };
+            match crate::proc::file_id(path) {
+                Ok(id) => r.exe_file = Some(id),
+                Err(e) => crate::render::diag(
+                    err,
+                    &format!(
+                        "openports: {name}:{}: exe={}: {e}: the rule matches no process",
+                        r.line,
+                        terminal(path)
+                    ),
+                ),
+            }
+        }
+    }
     if !cfg.processes
         && let Some(r) = pol.rules.iter().find(|r| r.names_process())
     {
@@ -113,10 +123,12 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             .iter()
             .any(|r| matches!(r.user, Some(UserSel::Name(_))))
     {
-        let _ = writeln!(
+        crate::render::diag(
             err,
-            "openports: no user names in {}: rules with user=NAME cannot match",
-            terminal(cfg.passwd.as_os_str().as_encoded_bytes())
+            &format!(
+                "openports: no user names in {}: rules with user=NAME cannot match",
+                terminal(cfg.passwd.as_os_str().as_encoded_bytes())
+            ),
         );
     }
     let view = c.view(cfg);
@@ -183,11 +195,13 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         Err(e) => return Err(Error::Output(e)),
     }
     if hidden > 0 {
-        let _ = writeln!(
+        crate::render::diag(
             err,
-            "openports: owners of {} may be hidden: {}; rules naming a process (comm=, exe=, user=) cannot match them",
-            listeners(hidden),
-            c.hidden_reasons.join("; ")
+            &format!(
+                "openports: owners of {} may be hidden: {}; rules naming a process (comm=, exe=, user=) cannot match them",
+                listeners(hidden),
+                c.hidden_reasons.join("; ")
+            ),
         );
     }
     Ok(exit)

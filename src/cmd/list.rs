@@ -18,7 +18,7 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     out.flush()?;
     diagnostics::hidden_notice(&c, &view, err);
     if cfg.summary {
-        let _ = writeln!(err, "{}", summary::summary(&c, &view));
+        crate::render::diag(err, &summary::summary(&c, &view));
     }
     Ok(Exit::Ok)
 }

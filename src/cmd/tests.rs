@@ -91,7 +91,8 @@ fn info(comm: &str, uid: u32, exe: &str, deleted: bool) -> ProcInfo {
         uid: Some(uid),
         exe: Some(exe.as_bytes().to_vec()),
         exe_deleted: deleted,
-        cmdline: None,
+        exe_id: crate::model::owners::ExeId::PathOnly,
+        ..ProcInfo::default()
     }
 }
 
@@ -133,7 +134,7 @@ fn world() -> World {
         sock(3, Proto::Tcp, "fe80::1", 8080, state::LISTEN, 10),
         sock(4, Proto::Udp, "0.0.0.0", 53, state::CLOSE, 11),
     ];
-    let o = |pid, fd| Owner { pid, fd };
+    let o = |pid, fd| Owner { pid, tid: 0, fd };
     let owners = OwnerIndex::from_entries(vec![
         (1, o(100, 3)),
         (2, o(100, 4)),
@@ -279,4 +280,30 @@ fn and_list_joins() {
     assert_eq!(and_list(&["tcp"]), "tcp");
     assert_eq!(and_list(&["tcp", "udp"]), "tcp and udp");
     assert_eq!(and_list(&["tcp", "udp", "raw"]), "tcp, udp and raw");
+}
+
+/// What `baseline` writes into its `# Check later with:` line reads back to
+/// the same word in a shell, and never holds a raw control.
+#[test]
+fn shell_quote_round_trips_through_sh() {
+    use crate::cmd::baseline::shell_quote;
+    for w in [
+        &b"blue"[..],
+        b"my ns",
+        b"it's",
+        b"a\"b$(id)`x`",
+        b"evil\n# allow tcp *",
+        b"\x1b]0;t\x07",
+        "x\u{202e}y".as_bytes(),
+    ] {
+        let q = shell_quote(w);
+        assert!(!q.chars().any(crate::render::escape::is_dangerous), "{q:?}");
+        let out = std::process::Command::new("bash")
+            .args(["-c", &format!("printf %s {q}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, w, "{q}");
+    }
+    assert_eq!(shell_quote(b"blue"), "blue");
+    assert_eq!(shell_quote(b"it's"), "'it'\\''s'");
 }

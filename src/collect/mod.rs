@@ -16,10 +16,13 @@ use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
 use crate::model::socket::{Proto, Socket};
 use crate::parse;
-use crate::proc::{ProcRoot, sys};
+use crate::proc::{self, ProcRoot, sys};
 use crate::render::{self, View};
 use filter::Filter;
 use tables::Diag;
+
+/// A passwd file larger than this is refused (a big directory has a few MiB).
+const MAX_PASSWD: u64 = 64 << 20;
 
 /// Everything one run gathered.
 #[derive(Debug)]
@@ -65,7 +68,7 @@ fn fatal(msg: String) -> Error {
 
 /// Gather sockets, namespaces and owners as `cfg` asks.
 pub fn collect(cfg: &Config) -> Result<Collected, Error> {
-    let shown_root = cfg.root.display();
+    let shown_root = render::escape::terminal(cfg.root.as_os_str().as_encoded_bytes());
     let src = ProcRoot::new(&cfg.root)
         .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
         .with_byte_order(cfg.byte_order);
@@ -259,9 +262,23 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let needs_users =
         unix_names || (owners.is_some() && (cfg.extended || cfg.format == Format::Json));
     let users = if needs_users {
-        std::fs::read(&cfg.passwd)
-            .map(|p| parse::passwd::passwd_names(&p))
-            .unwrap_or_default()
+        match proc::read_regular(&cfg.passwd, MAX_PASSWD) {
+            Ok(p) => parse::passwd::passwd_names(&p),
+            // No /etc/passwd (an initramfs): uids are shown as numbers.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && cfg.passwd == std::path::Path::new("/etc/passwd") =>
+            {
+                HashMap::new()
+            }
+            Err(e) => {
+                diag.warn(format!(
+                    "cannot read {}: {e}: users are shown as uids",
+                    render::escape::terminal(cfg.passwd.as_os_str().as_encoded_bytes())
+                ));
+                HashMap::new()
+            }
+        }
     } else {
         HashMap::new()
     };
@@ -300,6 +317,7 @@ fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, Str
     for want in &cfg.netns {
         let hit: Vec<usize> = match want {
             NsSelector::SelfNs => idx(list, |n| n.is_self),
+            NsSelector::Host => idx(list, |n| n.host),
             NsSelector::Inode(i) => idx(list, |n| n.inode == Some(*i)),
             NsSelector::Pid(p) => match src
                 .readlink(format!("{p}/ns/net"))
@@ -313,7 +331,7 @@ fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, Str
                 use std::os::unix::fs::MetadataExt;
                 match std::fs::metadata(name) {
                     Ok(m) => idx(list, |n| n.inode == Some(m.ino())),
-                    Err(e) => return Err(format!("--netns {name}: {e}")),
+                    Err(e) => return Err(format!("--netns {}: {e}", show(want))),
                 }
             }
             NsSelector::Name(name) => idx(list, |n| n.name.as_deref() == Some(name)),
@@ -334,9 +352,10 @@ fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, Str
 fn show(s: &NsSelector) -> String {
     match s {
         NsSelector::SelfNs => "self".into(),
+        NsSelector::Host => "host".into(),
         NsSelector::Pid(p) => format!("pid:{p}"),
         NsSelector::Inode(i) => i.to_string(),
-        NsSelector::Name(n) => n.clone(),
+        NsSelector::Name(n) => render::escape::terminal(n.as_bytes()),
     }
 }
 

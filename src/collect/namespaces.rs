@@ -96,6 +96,9 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
     }
     d.list
         .sort_by_key(|n| (!n.host, !n.is_self, n.inode.is_none(), n.inode));
+    for (k, ns) in d.list.iter_mut().filter(|n| n.inode.is_none()).enumerate() {
+        ns.anon = k as u32 + 1;
+    }
     d
 }
 

@@ -5,11 +5,11 @@
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::model::owners::{Owner, OwnerIndex, ProcInfo};
+use crate::model::owners::{ExeId, Owner, OwnerIndex, ProcInfo};
 use crate::parse::links::{socket_link, split_deleted};
 use crate::parse::parse_u32;
 use crate::parse::process::{join_argv, stat_comm, status_uid};
-use crate::proc::{Dir, ProcRoot};
+use crate::proc::{Dir, ProcRoot, file_id, sys};
 
 /// Join what several walkers found.
 pub fn index_from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
@@ -27,7 +27,7 @@ pub fn index_from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
 }
 
 /// Read every socket link of one fd directory into `out`.
-fn walk_fd_dir(dir: &Dir, pid: u32, out: &mut Vec<(u64, Owner)>) -> io::Result<()> {
+fn walk_fd_dir(dir: &Dir, pid: u32, tid: u32, out: &mut Vec<(u64, Owner)>) -> io::Result<()> {
     let mut names: Vec<u32> = Vec::new();
     dir.for_each_name(|n| {
         if let Some(fd) = parse_u32(n) {
@@ -41,7 +41,7 @@ fn walk_fd_dir(dir: &Dir, pid: u32, out: &mut Vec<(u64, Owner)>) -> io::Result<(
         match dir.readlink(name, &mut buf) {
             Ok(target) => {
                 if let Some(inode) = socket_link(target) {
-                    out.push((inode, Owner { pid, fd }));
+                    out.push((inode, Owner { pid, tid, fd }));
                 }
             }
             // The directory can be listed but its links are not ours to read (an
@@ -119,7 +119,7 @@ fn walk_pids(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
             Err(_) => continue,
         };
         *walked += 1;
-        match walk_fd_dir(&dir, pid, entries) {
+        match walk_fd_dir(&dir, pid, 0, entries) {
             Ok(()) => {}
             Err(e) if is_denied(&e) => *denied += 1,
             Err(_) => {}
@@ -132,8 +132,11 @@ fn is_denied(e: &io::Error) -> bool {
 }
 
 /// Threads created without CLONE_FILES have their own fd table under
-/// `/proc/PID/task/TID/fd`. Walk those (only threads whose fd set differs from
-/// their process's, i.e. not a shared table) and add what they hold.
+/// `/proc/PID/task/TID/fd`. Add what those hold, with the tid: an entry is the
+/// thread's own unless the process's table has the same socket on the same fd
+/// (`pid=P,fd=N` would name a /proc/P/fd/N that is not it). On a live procfs,
+/// `kcmp(KCMP_FILES)` tells first which threads share their process's table
+/// (most of them), so only the others are read.
 pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
     let mut more = Vec::new();
     for &pid in pids {
@@ -148,38 +151,25 @@ pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
                 tids.push(t);
             }
         });
-        if tids.is_empty() {
-            continue;
-        }
-        let main_set = fd_names(src, &format!("{pid}/fd"));
         for tid in tids {
-            let path = format!("{pid}/task/{tid}/fd");
-            let set = fd_names(src, &path);
-            if set.is_none() || set == main_set {
+            if src.is_live() && sys::kcmp_files(pid, tid).is_ok_and(|same| same) {
                 continue;
             }
-            // Reported as the process (thread group), as ss does.
-            if let Ok(dir) = src.open_dir(&path) {
-                let _ = walk_fd_dir(&dir, pid, &mut more);
-            }
+            let Ok(dir) = src.open_dir(format!("{pid}/task/{tid}/fd")) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            let _ = walk_fd_dir(&dir, pid, tid, &mut found);
+            more.extend(found.into_iter().filter(|&(inode, o)| {
+                !ix.get(inode)
+                    .iter()
+                    .any(|&(_, p)| p.pid == pid && p.tid == 0 && p.fd == o.fd)
+            }));
         }
     }
     if !more.is_empty() {
         ix.merge(more);
     }
-}
-
-fn fd_names(src: &ProcRoot, rel: &str) -> Option<Vec<u32>> {
-    let dir = src.open_dir(rel).ok()?;
-    let mut v = Vec::new();
-    dir.for_each_name(|n| {
-        if let Some(fd) = parse_u32(n) {
-            v.push(fd);
-        }
-    })
-    .ok()?;
-    v.sort_unstable();
-    Some(v)
 }
 
 /// Load a process's details; `None` when it has exited. `full` adds the uid
@@ -204,24 +194,87 @@ pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
     } else {
         None
     };
-    let (exe, exe_deleted) = match src.readlink(format!("{pid}/exe")) {
-        Ok(t) => split_deleted(t),
-        Err(_) => (None, false),
+    let mut info = match src.readlink(format!("{pid}/exe")) {
+        Ok(t) if src.is_live() => exe_facts(src, pid, t),
+        // A fixture tree: only the kernel's text is recorded.
+        Ok(t) => {
+            let (exe, exe_deleted) = split_deleted(t);
+            ProcInfo {
+                exe,
+                exe_deleted,
+                exe_id: ExeId::PathOnly,
+                ..ProcInfo::default()
+            }
+        }
+        Err(_) => ProcInfo::default(),
     };
-    let cmdline = if full {
-        src.read_capped(format!("{pid}/cmdline"), 64 * 1024)
+    info.comm = comm;
+    info.uid = uid;
+    if full {
+        info.cmdline = src
+            .read_capped(format!("{pid}/cmdline"), 64 * 1024)
             .ok()
-            .map(|c| join_argv(&c))
-    } else {
-        None
+            .map(|c| join_argv(&c));
+    }
+    Some(info)
+}
+
+/// The facts about a live process's executable, from `stat` rather than from
+/// the link text that the process can shape: deleted when the running file has
+/// no link left (`st_nlink == 0`; a ` (deleted)` in the text may be part of a
+/// real name), replaced when the path (in our view, which is the process's when
+/// it shares our mount namespace) now names another file.
+fn exe_facts(src: &ProcRoot, pid: u32, text: Vec<u8>) -> ProcInfo {
+    use std::os::unix::fs::MetadataExt;
+    const SUFFIX: &[u8] = b" (deleted)";
+    let Ok(m) = src.stat(format!("{pid}/exe")) else {
+        return ProcInfo {
+            exe: Some(text),
+            ..ProcInfo::default()
+        };
     };
-    Some(ProcInfo {
-        comm,
-        uid,
-        exe,
-        exe_deleted,
-        cmdline,
-    })
+    let id = (m.dev(), m.ino());
+    let mnt = |who: &str| src.readlink(format!("{who}/ns/mnt")).ok();
+    let other_mntns = match (mnt(&pid.to_string()), mnt("self")) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    };
+    let here = |p: &[u8]| file_id(p).ok();
+    let unlinked = m.nlink() == 0;
+    let mut exe = text;
+    let (mut deleted, mut replaced) = (unlinked, false);
+    if unlinked && exe.ends_with(SUFFIX) {
+        exe.truncate(exe.len() - SUFFIX.len());
+    }
+    if !other_mntns && exe.starts_with(b"/") {
+        match here(&exe) {
+            Some(now) if now == id => {}
+            // The path names another file now (a new version installed over
+            // it), or the running file lost this name but lives on under another.
+            Some(_) => (deleted, replaced) = (true, true),
+            None if unlinked => {}
+            // A file unlinked under this name but kept by another link: the
+            // kernel's text ends in ` (deleted)`.
+            None => {
+                if let Some(base) = exe.strip_suffix(SUFFIX) {
+                    replaced = here(base).is_some();
+                    deleted = true;
+                    exe.truncate(base.len());
+                }
+            }
+        }
+    }
+    ProcInfo {
+        exe: Some(exe),
+        exe_deleted: deleted,
+        exe_replaced: replaced,
+        exe_other_mntns: other_mntns,
+        exe_id: ExeId::File {
+            dev: id.0,
+            ino: id.1,
+        },
+        ..ProcInfo::default()
+    }
 }
 
 #[cfg(test)]

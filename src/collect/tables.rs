@@ -15,6 +15,10 @@ use crate::proc::ProcRoot;
 const CHUNK: usize = 256 * 1024;
 /// Real rows are under 200 bytes; anything longer than this is not a row.
 const MAX_LINE: usize = 4096;
+/// The most of one table that is read: a kernel table is a few hundred MiB
+/// at the most (two million sockets); a file that is larger, or keeps growing
+/// while it is read, is cut here with a warning.
+pub const MAX_TABLE: u64 = 1 << 30;
 /// Malformed-line warnings per file before they are summarised.
 const MAX_WARNINGS: usize = 10;
 
@@ -55,9 +59,13 @@ pub fn read_table<R: Read>(
     out: &mut Vec<Socket>,
 ) -> io::Result<()> {
     let mut bad = 0usize;
-    scan(r, CHUNK, MAX_LINE, |line| {
+    let mut r = r.take(MAX_TABLE);
+    scan(&mut r, CHUNK, MAX_LINE, |line| {
         let (n, text) = match line {
-            Line::Text(1, _) | Line::TooLong(1) => return ControlFlow::Continue(()), // header
+            // The header (`  sl  local_address …` in every kernel's tcp, udp
+            // and raw tables). A first line that is not one is read as a row,
+            // so a table whose only line is garbage is warned about.
+            Line::Text(1, t) if is_header(t) => return ControlFlow::Continue(()),
             Line::Text(n, t) => (n, t),
             Line::TooLong(n) => {
                 bad += 1;
@@ -123,7 +131,20 @@ pub fn read_table<R: Read>(
             bad - MAX_WARNINGS
         ));
     }
+    if r.limit() == 0 {
+        diag.warn(format!(
+            "{path}: larger than {} MiB (or growing while read): the rest was not read",
+            MAX_TABLE >> 20
+        ));
+    }
     Ok(())
+}
+
+/// Whether a first line is a table header: its first word is `sl`.
+fn is_header(line: &[u8]) -> bool {
+    line.split(u8::is_ascii_whitespace)
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| w == b"sl")
 }
 
 /// Read every wanted table of one namespace, whose tables are in `dir` below the
@@ -211,7 +232,7 @@ fn read_one(
 ) {
     let rel = format!("{dir}/{}", proto.table(family));
     let path = src.path(&rel);
-    let shown = path.display().to_string();
+    let shown = crate::render::escape::terminal(path.as_os_str().as_encoded_bytes());
     let f = match src.open(&rel) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return,

@@ -20,10 +20,16 @@ pub struct Netns {
     pub host: bool,
     /// The namespace openports itself runs in.
     pub is_self: bool,
+    /// For a namespace without an inode (told apart without privileges): its
+    /// number among those of this run, 1, 2, …, so that they are labelled apart.
+    pub anon: u32,
 }
 
 impl Netns {
-    /// A short label for the table's Netns column.
+    /// A short label for the table's Netns column, raw (escaped where shown):
+    /// the `ip netns` name, `host`, a container id cut to the 12 digits `docker
+    /// ps` shows (an LXC name whole: `web-prod1` and `web-prod2` must differ),
+    /// the inode, or `?N` for the N-th namespace that could not be identified.
     pub fn label(&self) -> String {
         if let Some(n) = &self.name {
             return n.clone();
@@ -32,11 +38,20 @@ impl Netns {
             return "host".into();
         }
         if let Some(c) = &self.container {
-            return c.chars().take(12).collect();
+            return short_id(c).into();
         }
         match self.inode {
             Some(i) => i.to_string(),
-            None => "?".into(),
+            None => format!("?{}", self.anon),
         }
+    }
+}
+
+/// A hex container id cut to its first 12 digits; any other name whole.
+pub fn short_id(c: &str) -> &str {
+    if c.len() > 12 && crate::parse::cgroup::is_hex_id(c.as_bytes()) {
+        &c[..12]
+    } else {
+        c
     }
 }

@@ -2,9 +2,13 @@
 //! about each holding process.
 
 /// One holder of a socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Owner {
     pub pid: u32,
+    /// The thread whose own fd table (a thread created without CLONE_FILES)
+    /// holds `fd`: then `/proc/PID/fd/FD` is not it, `/proc/PID/task/TID/fd/FD`
+    /// is. 0 for the process's table.
+    pub tid: u32,
     pub fd: u32,
 }
 
@@ -52,12 +56,36 @@ pub struct ProcInfo {
     /// The command name, raw bytes (set by the process: untrusted).
     pub comm: Vec<u8>,
     pub uid: Option<u32>,
-    /// `/proc/PID/exe` without the ` (deleted)` suffix.
+    /// `/proc/PID/exe` as the kernel prints it, in the process's own view of
+    /// the filesystem, without the ` (deleted)` the kernel adds to a deleted
+    /// file (a file *named* `x (deleted)` keeps its name).
     pub exe: Option<Vec<u8>>,
-    /// The executable was deleted or replaced after the process started.
+    /// The file the process runs was deleted (`st_nlink == 0`), or replaced:
+    /// `exe_replaced` then says which.
     pub exe_deleted: bool,
+    /// The path now names another file than the one running (an upgrade that
+    /// was not followed by a restart).
+    pub exe_replaced: bool,
+    /// The process is in another mount namespace: `exe` is a path of its
+    /// view, which may name another file (or none) in ours.
+    pub exe_other_mntns: bool,
+    /// What an `exe=` rule compares: the running file's identity.
+    pub exe_id: ExeId,
     /// argv joined by spaces (untrusted), when asked for.
     pub cmdline: Option<Vec<u8>>,
+}
+
+/// The identity of the file a process runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExeId {
+    /// Device and inode of the running file (`stat` of `/proc/PID/exe`).
+    File { dev: u64, ino: u64 },
+    /// A fixture tree records no identities: its `exe` text is compared.
+    PathOnly,
+    /// Not readable (another user's process without privileges): no `exe=`
+    /// rule can match it.
+    #[default]
+    Unknown,
 }
 
 #[cfg(test)]
@@ -66,7 +94,7 @@ mod tests {
 
     #[test]
     fn index_keeps_every_owner_sorted() {
-        let o = |pid, fd| Owner { pid, fd };
+        let o = |pid, fd| Owner { pid, tid: 0, fd };
         let ix = OwnerIndex::from_entries(vec![
             (7, o(936, 3)),
             (5, o(1, 9)),

@@ -51,12 +51,13 @@ pub fn container_id(cgroup: &[u8]) -> Option<String> {
     None
 }
 
-fn is_hex_id(s: &[u8]) -> bool {
+pub fn is_hex_id(s: &[u8]) -> bool {
     s.len() >= 12 && s.iter().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Raw (escaped where it is shown, once); exact in JSON when it is UTF-8.
 fn lossy(b: &[u8]) -> String {
-    crate::render::escape::terminal(b)
+    String::from_utf8_lossy(b).into_owned()
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub fn subject<'a>(v: &'a View<'_>, s: &'a Socket) -> Subject<'a> {
             procs.push(ProcFacts {
                 comm: &p.comm,
                 exe: p.exe.as_deref(),
+                exe_id: p.exe_id,
                 uid: p.uid,
                 user: p.uid.and_then(|u| v.user_name(u)),
             });

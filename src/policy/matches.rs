@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::{Addr, NetnsSel, Ports, Rule, UserSel, canonical};
 use crate::model::exposure::{Exposure, classify};
+use crate::model::owners::ExeId;
 use crate::model::socket::{Family, Proto};
 use crate::parse::policy::mask;
 
@@ -24,6 +25,9 @@ pub struct ProcFacts<'a> {
     pub comm: &'a [u8],
     /// Without ` (deleted)`.
     pub exe: Option<&'a [u8]>,
+    /// What `exe=` compares: the running file's identity (live), or the
+    /// path text (a fixture tree).
+    pub exe_id: ExeId,
     pub uid: Option<u32>,
     pub user: Option<&'a str>,
 }
@@ -125,7 +129,14 @@ impl Rule {
 
     fn proc_matches(&self, p: &ProcFacts<'_>) -> bool {
         self.comm.as_ref().is_none_or(|c| p.comm == &c[..])
-            && self.exe.as_ref().is_none_or(|e| p.exe == Some(&e[..]))
+            && self.exe.as_ref().is_none_or(|e| match p.exe_id {
+                // The file the kernel runs, never the path it shows: a bind
+                // mount in a private mount namespace makes any path show any
+                // binary, and a deleted or replaced file is not the one named.
+                ExeId::File { dev, ino } => self.exe_file == Some((dev, ino)),
+                ExeId::PathOnly => p.exe == Some(&e[..]),
+                ExeId::Unknown => false,
+            })
             && self.user.as_ref().is_none_or(|u| match u {
                 UserSel::Uid(uid) => p.uid == Some(*uid),
                 UserSel::Name(n) => p.user.is_some_and(|x| x.as_bytes() == &n[..]),

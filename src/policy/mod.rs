@@ -88,6 +88,10 @@ pub struct Rule {
     pub user: Option<UserSel>,
     pub comm: Option<Vec<u8>>,
     pub exe: Option<Vec<u8>>,
+    /// The file `exe=` names in our view (device, inode; symlinks followed),
+    /// set by `check` on a live system: what a process's running file is
+    /// compared with. Never parsed or printed.
+    pub exe_file: Option<(u64, u64)>,
 }
 
 impl Default for Rule {
@@ -104,6 +108,7 @@ impl Default for Rule {
             user: None,
             comm: None,
             exe: None,
+            exe_file: None,
         }
     }
 }
@@ -115,11 +120,8 @@ impl Default for Rule {
 /// double-quoted with escapes. Controls, bidi overrides, C1 characters and bytes
 /// that are not UTF-8 become `\xHH`, so the text is safe on a terminal.
 pub fn quote_value(v: &[u8]) -> String {
-    let safe = |c: char| {
-        !c.is_control()
-            && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            && !matches!(c, ' ' | '"' | '\\' | '#')
-    };
+    let safe =
+        |c: char| !crate::render::escape::is_dangerous(c) && !matches!(c, ' ' | '"' | '\\' | '#');
     if let Ok(s) = std::str::from_utf8(v)
         && !s.is_empty()
         && s.chars().all(safe)

@@ -502,6 +502,7 @@ fn proc<'a>(comm: &'a str, exe: &'a str, uid: u32, user: &'a str) -> ProcFacts<'
     ProcFacts {
         comm: comm.as_bytes(),
         exe: Some(exe.as_bytes()),
+        exe_id: crate::model::owners::ExeId::PathOnly,
         uid: Some(uid),
         user: Some(user),
     }

@@ -85,18 +85,7 @@ impl ProcRoot {
     /// file should be: O_NONBLOCK keeps open() from waiting for a FIFO's writer,
     /// and only regular files are read (procfs files are regular).
     pub fn open(&self, rel: impl AsRef<Path>) -> io::Result<File> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let f = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(self.path(rel))?;
-        if !f.metadata()?.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        Ok(f)
+        open_regular(&self.path(rel))
     }
 
     /// Read a small file (comm, status, cmdline, cgroup, mountinfo) whole, up to `cap` bytes.
@@ -126,10 +115,61 @@ impl ProcRoot {
         Ok((m.dev(), m.ino()))
     }
 
+    /// `stat` of a file below the root, following links (`PID/exe` gives the
+    /// running file itself, deleted or not).
+    pub fn stat(&self, rel: impl AsRef<Path>) -> io::Result<fs::Metadata> {
+        fs::metadata(self.path(rel))
+    }
+
     /// A directory below the root opened for `*at` calls (the fd walk).
     pub fn open_dir(&self, rel: impl AsRef<Path>) -> io::Result<Dir> {
         Dir::open(&self.path(rel))
     }
+}
+
+/// Device and inode of a file in our own view of the filesystem (a path from a
+/// policy, or one a process's link shows), following symlinks.
+pub fn file_id(path: &[u8]) -> io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(OsStr::from_bytes(path))?;
+    Ok((m.dev(), m.ino()))
+}
+
+/// Open a file for reading that must be a regular file (a table, a policy, a
+/// passwd file): O_NONBLOCK keeps open() from waiting for a FIFO's writer, and a
+/// FIFO, a device (`/dev/zero`), a socket or a directory is refused.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(f)
+}
+
+/// Read a whole regular file of at most `cap` bytes; a larger one is an error
+/// that says so, not a truncated read.
+pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    read_all_capped(open_regular(path)?, cap)
+}
+
+/// Read `r` to its end, failing when it holds more than `cap` bytes.
+pub fn read_all_capped(r: impl Read, cap: u64) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", cap >> 20),
+        ));
+    }
+    Ok(buf)
 }
 
 fn is_procfs(p: &Path) -> bool {

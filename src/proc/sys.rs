@@ -69,6 +69,26 @@ pub fn readlinkat(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> io::Resul
     Ok(n as usize)
 }
 
+/// `kcmp(pid, tid, KCMP_FILES)`: whether two tasks share one fd table.
+pub fn kcmp_files(pid: u32, tid: u32) -> io::Result<bool> {
+    const KCMP_FILES: libc::c_long = 2;
+    // SAFETY: kcmp takes plain integers and touches no memory of ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_kcmp,
+            libc::c_long::from(pid),
+            libc::c_long::from(tid),
+            KCMP_FILES,
+            0 as libc::c_long,
+            0 as libc::c_long,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(r == 0)
+}
+
 /// The effective uid of this process.
 pub fn geteuid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

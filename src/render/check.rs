@@ -42,18 +42,20 @@ impl Report<'_> {
         }
         out.flush()?;
         for r in self.stale {
-            let _ = writeln!(err, "stale rule at {}:{}: {r}", self.name, r.line);
+            super::diag(err, &format!("stale rule at {}:{}: {r}", self.name, r.line));
         }
         for d in self.deleted {
-            let _ = writeln!(err, "{}", deleted_text(d));
+            super::diag(err, &deleted_text(d));
         }
         if !v.sockets.is_empty() {
-            let _ = writeln!(
+            super::diag(
                 err,
-                "openports: {} of {} not allowed by {}",
-                v.sockets.len(),
-                listeners(self.checked),
-                self.name
+                &format!(
+                    "openports: {} of {} not allowed by {}",
+                    v.sockets.len(),
+                    listeners(self.checked),
+                    self.name
+                ),
             );
         }
         Ok(())
@@ -121,12 +123,20 @@ fn listener_list(sockets: &[&Socket]) -> String {
 }
 
 /// `warning: pid N (COMM) runs deleted executable EXE, listening on tcp 0.0.0.0:80`
+/// (`replaced executable EXE (the path now names another file)` when it was).
 pub(crate) fn deleted_text(d: &Deleted<'_>) -> String {
+    let replaced = d.info.exe_replaced;
     format!(
-        "warning: pid {} ({}) runs deleted executable {}, listening on {}",
+        "warning: pid {} ({}) runs {} executable {}{}, listening on {}",
         d.pid,
         terminal(&d.info.comm),
+        if replaced { "replaced" } else { "deleted" },
         terminal(d.info.exe.as_deref().unwrap_or(b"?")),
+        if replaced {
+            " (the path now names another file)"
+        } else {
+            ""
+        },
         listener_list(&d.sockets)
     )
 }
@@ -136,6 +146,7 @@ fn deleted_json(v: &View<'_>, d: &Deleted<'_>, line: &mut String) {
     bytes_field(line, "comm", &d.info.comm);
     line.push(',');
     bytes_field(line, "exe", d.info.exe.as_deref().unwrap_or(b""));
+    let _ = write!(line, ",\"replaced\":{}", d.info.exe_replaced);
     line.push_str(",\"listeners\":[");
     for (n, s) in d.sockets.iter().enumerate() {
         if n > 0 {

@@ -8,7 +8,7 @@ use crate::collect::Collected;
 
 pub fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
     for w in &c.warnings {
-        let _ = writeln!(err, "openports: {w}");
+        super::diag(err, &format!("openports: {w}"));
     }
 }
 
@@ -19,10 +19,12 @@ pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
         .filter(|s| view.owner_kind(s) == OwnerKind::Hidden)
         .count();
     if hidden > 0 {
-        let _ = writeln!(
+        super::diag(
             err,
-            "openports: owners of {hidden} sockets may be hidden: {}",
-            c.hidden_reasons.join("; ")
+            &format!(
+                "openports: owners of {hidden} sockets may be hidden: {}",
+                c.hidden_reasons.join("; ")
+            ),
         );
     }
 }

@@ -91,6 +91,9 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
         let info = v.procs.get(&o.pid);
         bytes_field(out, "comm", info.map(|p| &p.comm[..]).unwrap_or(b""));
         let _ = write!(out, ",\"fd\":{},", o.fd);
+        if o.tid != 0 {
+            let _ = write!(out, "\"tid\":{},", o.tid);
+        }
         match info.and_then(|p| p.uid) {
             Some(uid) => {
                 let _ = write!(out, "\"uid\":{uid},");
@@ -105,8 +108,10 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
         }
         let _ = write!(
             out,
-            ",\"exe_deleted\":{},",
-            info.is_some_and(|p| p.exe_deleted)
+            ",\"exe_deleted\":{},\"exe_replaced\":{},\"exe_other_mntns\":{},",
+            info.is_some_and(|p| p.exe_deleted),
+            info.is_some_and(|p| p.exe_replaced),
+            info.is_some_and(|p| p.exe_other_mntns)
         );
         match info.and_then(|p| p.cmdline.as_deref()) {
             Some(c) => bytes_field(out, "cmdline", c),

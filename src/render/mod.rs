@@ -166,6 +166,15 @@ pub fn push_access(v: &View<'_>, access: crate::model::kinds::Access, out: &mut 
     }
 }
 
+/// Write one diagnostic line (an error, a warning, a notice) to `err`, made
+/// safe for a terminal by [`escape::message`]: whatever a message quotes from
+/// outside, no control or invisible character reaches stderr raw.
+pub fn diag(err: &mut dyn std::io::Write, line: &str) {
+    let mut s = escape::message(line.as_bytes());
+    s.push('\n');
+    let _ = err.write_all(s.as_bytes());
+}
+
 /// Address text without brackets (JSON `local_addr`).
 pub fn addr_text(ip: IpAddr) -> String {
     ip.to_string()

@@ -211,7 +211,11 @@ fn push_process(v: &View<'_>, s: &Socket, out: &mut String) {
         }
         let info = v.procs.get(&o.pid);
         let comm = info.map(|p| quoted(&p.comm)).unwrap_or_default();
-        let _ = write!(out, "(\"{comm}\",pid={},fd={}", o.pid, o.fd);
+        let _ = write!(out, "(\"{comm}\",pid={}", o.pid);
+        if o.tid != 0 {
+            let _ = write!(out, ",tid={}", o.tid);
+        }
+        let _ = write!(out, ",fd={}", o.fd);
         // Details once per process: a process holding the socket on several fds
         // repeats only its fd.
         let first_of_pid = i == 0 || owners[i - 1].1.pid != o.pid;
@@ -229,12 +233,19 @@ fn push_process(v: &View<'_>, s: &Socket, out: &mut String) {
                 }
                 if let Some(exe) = &p.exe {
                     let _ = write!(out, ",exe=\"{}\"", quoted(exe));
+                    // The path is of the process's view: it may name another
+                    // file, or none, in ours.
+                    if p.exe_other_mntns {
+                        out.push_str(",exe-other-mntns");
+                    }
                 }
                 if let Some(cmd) = &p.cmdline {
                     let _ = write!(out, ",cmd=\"{}\"", quoted(cmd));
                 }
             }
-            if p.exe_deleted {
+            if p.exe_replaced {
+                out.push_str(",exe-replaced");
+            } else if p.exe_deleted {
                 out.push_str(",exe-deleted");
             }
         }
