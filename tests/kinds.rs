@@ -485,3 +485,169 @@ fn sctp_live_where_the_kernel_has_it() {
         stdout(&ss)
     );
 }
+
+#[test]
+fn summary_counts_sniffers_as_exposed_and_open_unix_sockets() {
+    if !have("script") {
+        skip("script(1) not installed: the terminal summary is not checked");
+        return;
+    }
+    let root = testdata().join(TREE);
+    let cmd = format!(
+        "{} --proc-root {r} --passwd {r}/passwd --group {r}/group -0 -x",
+        argv().join(" "),
+        r = root.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    let summary = out
+        .lines()
+        .find(|l| l.contains("listening sockets in"))
+        .unwrap_or_else(|| panic!("{out}"));
+    // Packet sockets on every interface (tcpdump, the sniffer) and on one
+    // interface other than lo (dhclient, lldpd twice) see other hosts' frames;
+    // lo and protocol 0 do not. Three abstract names are anyone's to connect to.
+    assert_eq!(
+        summary.trim_end(),
+        "openports: 17 listening sockets in 2 namespaces; 5 exposed (wildcard 2, interface 3); 3 unix sockets anyone can connect to; 0 with hidden owners; 1 held by deleted executables"
+    );
+}
+
+fn check_with(root: &Path, policy: &str, args: &[&str]) -> std::process::Output {
+    let p = root.join("test.policy");
+    std::fs::write(&p, policy).unwrap();
+    let mut full = vec!["check", p.to_str().unwrap()];
+    full.extend_from_slice(args);
+    run_tree(root, &full)
+}
+
+const KINDS_POLICY: &str = "\
+allow unix /var/run/docker.sock group=docker
+allow unix /run/systemd/journal/dev-log access=anyone comm=systemd-journal
+allow unix @/containerd-shim/* access=netns
+allow packet ip eth0 comm=dhclient
+allow packet LLDP eth0 comm=lldpd
+allow packet all all comm=tcpdump
+allow sctp 3868 10.0.0.5 comm=diameterd
+allow sctp 3868 192.168.7.5 comm=diameterd
+";
+
+/// The rows of `check`'s violations table (run with -H).
+fn violation_rows(o: &std::process::Output) -> Vec<String> {
+    stdout(o).lines().map(|l| l.to_string()).collect()
+}
+
+#[test]
+fn check_allows_unix_packet_and_sctp_sockets_by_rule() {
+    let Some(t) = tree_with_sockets() else {
+        return;
+    };
+    let o = check_with(&t.0, KINDS_POLICY, &["-0", "-x", "-S", "-H"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = violation_rows(&o);
+    let has = |needle: &str| v.iter().any(|l| l.contains(needle));
+    // Not allowed: the sniffer, the unnamed interface, the M3UA endpoint, the
+    // world-writable socket in /tmp, the abstract sockets no rule names, the
+    // forged row and the relative path (their verdicts are unknown).
+    for needle in [
+        "haldrund",
+        "ipv6:if9",
+        "[::]:2905",
+        "red.sock 2010",
+        "@evil 2005",
+        "@app-debug 5002",
+        "/run/forged.sock 9999",
+        "relative.sock 2011",
+    ] {
+        assert!(has(needle), "{needle} not reported:\n{}", stdout(&o));
+    }
+    // Allowed, or not checked (the owner's own sockets, loopback, lo).
+    for needle in [
+        "docker.sock",
+        "dev-log",
+        "containerd-shim",
+        "dhclient",
+        "tcpdump",
+        "LLDP:eth0",
+        "LLDP:lo",
+        "10.0.0.5:3868",
+        "127.0.0.1:9999",
+        "/run/systemd/private",
+        "/run/app.sock",
+    ] {
+        assert!(!has(needle), "{needle} reported:\n{}", stdout(&o));
+    }
+    assert_eq!(v.len(), 8, "{}", stdout(&o));
+    // group=docker no longer allows docker's socket once anyone may use it.
+    std::fs::set_permissions(
+        t.0.join("120/root/run/docker.sock"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    let o = check_with(&t.0, KINDS_POLICY, &["-x", "-H"]);
+    assert!(
+        stdout(&o).contains("/var/run/docker.sock 2003"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn baseline_of_every_kind_checks_clean_and_reads_back() {
+    let Some(t) = tree_with_sockets() else {
+        return;
+    };
+    let b = run_tree(&t.0, &["baseline", "-0", "-x", "-S"]);
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    let policy = stdout(&b);
+    for rule in [
+        "allow unix   /var/run/docker.sock",
+        "group=docker",
+        "allow packet all",
+        "allow packet ip",
+        "allow sctp   2905",
+    ] {
+        assert!(policy.contains(rule), "{rule} missing:\n{policy}");
+    }
+    let o = check_with(&t.0, &policy, &["-0", "-x", "-S"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn policy_errors_for_the_new_kinds_name_line_and_column() {
+    let root = testdata().join(TREE);
+    let dir = TempTree(std::env::temp_dir().join(unique("kinds-policy")));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    for (policy, want) in [
+        ("allow unix\n", "1:11: expected a unix socket name"),
+        (
+            "allow unix /run/x.sock 0.0.0.0\n",
+            "1:24: expected a qualifier",
+        ),
+        ("allow packet ipx4 eth0\n", "1:14: expected ethertypes"),
+        (
+            "allow tcp 22 access=owner\n",
+            "1:14: expected access= only in unix rules",
+        ),
+        (
+            "allow unix * access=everyone\n",
+            "1:21: expected anyone, netns, group, owner or root",
+        ),
+        ("allow unix6 /x\n", "1:7: expected a protocol"),
+    ] {
+        let p = dir.0.join("p");
+        std::fs::write(&p, policy).unwrap();
+        let o = run(&[
+            "check",
+            p.to_str().unwrap(),
+            "--proc-root",
+            root.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{policy}");
+        assert!(stderr(&o).contains(want), "{policy}: {}", stderr(&o));
+    }
+}

@@ -10,9 +10,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::{count_hidden, listener_config};
 use crate::cli::{Config, Format};
 use crate::error::{Error, Exit};
+use crate::model::kinds::{Access, Detail};
 use crate::model::socket::{Proto, Socket};
 use crate::policy::evaluate::is_checked;
-use crate::policy::{self, Addr, NetnsSel, Rule};
+use crate::policy::{self, AccessSel, Addr, NetnsSel, Rule, UserSel};
 use crate::proc::ProcRoot;
 use crate::render::baseline::write_rules;
 use crate::render::escape::terminal;
@@ -56,7 +57,7 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option
             OwnerKind::None => Some("no owner"),
             OwnerKind::Process | OwnerKind::NotLooked => None,
         };
-        let rule = Rule {
+        let mut rule = Rule {
             proto: Some(s.proto),
             ports: policy::Ports::List(vec![(s.local.port, s.local.port)]),
             addr: Addr::Ip(s.local.ip),
@@ -65,6 +66,46 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option
             comm,
             ..Rule::default()
         };
+        match s.detail.as_deref() {
+            // A unix socket: its name, open to no more than today.
+            Some(Detail::Unix { name, access, .. }) => {
+                rule.ports = policy::Ports::Any;
+                rule.addr = Addr::Any;
+                rule.name = name.clone();
+                match *access {
+                    Access::Group(g) => {
+                        rule.group = Some(match v.groups.get(&g) {
+                            Some(n) => UserSel::Name(n.as_bytes().to_vec()),
+                            None => UserSel::Uid(g),
+                        })
+                    }
+                    a => {
+                        rule.access = Some(match a {
+                            Access::Netns => AccessSel::Netns,
+                            Access::Groups(..) => AccessSel::Group,
+                            Access::Owner(_) => AccessSel::Owner,
+                            Access::Root | Access::Gone | Access::Unnamed => AccessSel::Root,
+                            _ => AccessSel::Anyone,
+                        })
+                    }
+                }
+            }
+            // A packet socket: its ethertype and interface.
+            Some(Detail::Packet {
+                protocol,
+                ifindex,
+                ifname,
+                ..
+            }) => {
+                rule.ports = policy::Ports::List(vec![(*protocol, *protocol)]);
+                rule.addr = Addr::Any;
+                rule.iface = match (ifindex, ifname) {
+                    (0, _) => Some(b"all".to_vec()),
+                    (_, n) => n.clone(),
+                };
+            }
+            None => {}
+        }
         if seen.insert(rule.to_string()) {
             out.push((rule, note));
         }

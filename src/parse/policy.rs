@@ -15,7 +15,7 @@ use nom::{IResult, Parser};
 
 use crate::model::exposure::Exposure;
 use crate::model::socket::{Family, Proto};
-use crate::policy::{Addr, NetnsSel, Policy, Ports, Rule, UserSel, canonical};
+use crate::policy::{AccessSel, Addr, NetnsSel, Policy, Ports, Rule, UserSel, canonical};
 
 /// A parsed policy: its rules in file order.
 /// Why a policy could not be parsed: where, and what was expected there.
@@ -104,10 +104,13 @@ fn expect<'a, T>(what: &'static str, i: &'a [u8], r: Res<'a, T>) -> Res<'a, T> {
 const EXPECT_RULE: &str =
     "a rule (allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]) or a comment (# ...)";
 const EXPECT_PROTO: &str =
-    "a protocol: tcp, udp, udplite, raw or any, optionally with 4 or 6 (tcp6)";
+    "a protocol: tcp, udp, udplite, raw, sctp, packet, unix or any, optionally with 4 or 6 (tcp6)";
+const EXPECT_UNIX_NAME: &str = "a unix socket name: a path, @abstract, a prefix ending in *, or *";
+const EXPECT_ETHERTYPES: &str =
+    "ethertypes: all, ip, arp, ipv6, LLDP, … (as ss names them), 0x88cc, a list (ip,arp) or *";
 const EXPECT_PORTS: &str = "ports: a port (22), a list (80,443), a range (8000-8100) or *";
 const EXPECT_ADDR_OR_QUAL: &str = "an address (0.0.0.0, ::, 10.0.0.0/8, *, wildcard, public, private, link-local, multicast, loopback) or a qualifier (comm=, exe=, user=, netns=, container=)";
-const EXPECT_QUAL: &str = "a qualifier: comm=, exe=, user=, netns= or container= (the address, if any, comes right after the ports)";
+const EXPECT_QUAL: &str = "a qualifier: comm=, exe=, user=, netns=, container=, and for unix rules access= and group= (the address, if any, comes right after the ports)";
 
 fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -168,10 +171,17 @@ fn proto(i: &[u8]) -> Res<'_, (Option<Proto>, Option<Family>)> {
         value(Some(Proto::Udp), tag_no_case("udp")),
         value(Some(Proto::Tcp), tag_no_case("tcp")),
         value(Some(Proto::Raw), tag_no_case("raw")),
+        value(Some(Proto::Sctp), tag_no_case("sctp")),
+        value(Some(Proto::Packet), tag_no_case("packet")),
+        value(Some(Proto::Unix), tag_no_case("unix")),
         value(None, tag_no_case("any")),
     ))
     .parse(i)?;
-    let (rest, fam) = opt(one_of("46")).parse(rest)?;
+    let (rest, fam) = match p {
+        // Packet and unix sockets have no address family.
+        Some(Proto::Packet | Proto::Unix) => (rest, None),
+        _ => opt(one_of("46")).parse(rest)?,
+    };
     let fam = fam.map(|c| {
         if c == '4' {
             Family::Inet
@@ -229,6 +239,60 @@ fn ports(i: &[u8]) -> Res<'_, Ports> {
     }
     let (i, ()) = boundary(i, "',' and another port, or a blank")?;
     Ok((i, Ports::List(list)))
+}
+
+/// `*`, or a name: a bare or quoted value that is an absolute path or starts
+/// with `@`.
+fn unix_name(i: &[u8]) -> Res<'_, Option<Vec<u8>>> {
+    if let Ok((rest, _)) = char::<_, Fail>('*').parse(i)
+        && rest.first().is_none_or(|&b| is_blank(b))
+    {
+        return Ok((rest, None));
+    }
+    // As the kernel prints it: usually absolute or `@abstract`, but a socket
+    // bound to a relative path shows that path.
+    let (rest, (v, _)) = qual_value(i, "unix")?;
+    Ok((rest, Some(v)))
+}
+
+/// An ethertype: as ss names it (`all` for ETH_P_ALL), `0xHHHH`, or decimal.
+fn ethertype_of(w: &[u8]) -> Option<u16> {
+    if w.eq_ignore_ascii_case(b"all") {
+        return Some(3);
+    }
+    if let Some(h) = w.strip_prefix(b"0x").or_else(|| w.strip_prefix(b"0X")) {
+        return std::str::from_utf8(h)
+            .ok()
+            .filter(|h| !h.is_empty() && h.len() <= 4)
+            .and_then(|h| u16::from_str_radix(h, 16).ok());
+    }
+    if all_digits(w) {
+        return parse_num(w);
+    }
+    (0..=u16::MAX).find(|&e| {
+        crate::parse::kinds::ethertype_name(e)
+            .is_some_and(|n| n != "*" && w.eq_ignore_ascii_case(n.as_bytes()))
+    })
+}
+
+/// `*` or a comma-separated list of ethertypes.
+fn ethertypes(i: &[u8]) -> Res<'_, Ports> {
+    if let Ok((rest, _)) = char::<_, Fail>('*').parse(i) {
+        return Ok((rest, Ports::Any));
+    }
+    let mut list = Vec::new();
+    let mut j = i;
+    loop {
+        let (rest, w) = take_while1(|b: u8| !is_blank(b) && b != b',').parse(j)?;
+        let Some(e) = ethertype_of(w) else {
+            return fail(j, EXPECT_ETHERTYPES);
+        };
+        list.push((e, e));
+        match rest.first() {
+            Some(b',') => j = &rest[1..],
+            _ => return Ok((rest, Ports::List(list))),
+        }
+    }
 }
 
 fn class(w: &[u8]) -> Option<Exposure> {
@@ -375,8 +439,16 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
         b"user" => "user",
         b"netns" => "netns",
         b"container" => "container",
+        b"access" => "access",
+        b"group" => "group",
         _ => return fail(i, EXPECT_QUAL),
     };
+    if matches!(name, "access" | "group") && rule.proto != Some(Proto::Unix) {
+        return fail(
+            i,
+            format!("{name}= only in unix rules (allow unix PATH {name}=…)"),
+        );
+    }
     let Ok((rest, _)) = char::<_, Fail>('=').parse(rest) else {
         return fail(rest, format!("'=' and a value after {name}"));
     };
@@ -414,6 +486,28 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
             };
             rule.netns.replace(n).is_some()
         }
+        "access" => {
+            let Some(a) = AccessSel::ALL
+                .into_iter()
+                .find(|a| v.eq_ignore_ascii_case(a.name().as_bytes()))
+            else {
+                return fail(
+                    &i[name.len() + 1..],
+                    "anyone, netns, group, owner or root after access=",
+                );
+            };
+            rule.access.replace(a).is_some()
+        }
+        "group" => {
+            let g = match parse_num(&v) {
+                Some(gid) if !quoted && all_digits(&v) => UserSel::Uid(gid),
+                _ if !quoted && all_digits(&v) => {
+                    return fail(&i[name.len() + 1..], "a gid 0-4294967295");
+                }
+                _ => UserSel::Name(v),
+            };
+            rule.group.replace(g).is_some()
+        }
         _ => rule.container.replace(v).is_some(),
     };
     if dup {
@@ -430,11 +524,25 @@ fn line_rule(i: &[u8]) -> Res<'_, Option<Rule>> {
     }
     let (i, ()) = expect(EXPECT_RULE, i, keyword(i))?;
     let (i, (proto, family)) = field(i, EXPECT_PROTO, proto)?;
-    let (mut i, ports) = field(i, EXPECT_PORTS, ports)?;
+    let (mut i, ports, name) = match proto {
+        Some(Proto::Unix) => {
+            let (i, n) = field(i, EXPECT_UNIX_NAME, unix_name)?;
+            (i, Ports::Any, n)
+        }
+        Some(Proto::Packet) => {
+            let (i, p) = field(i, EXPECT_ETHERTYPES, ethertypes)?;
+            (i, p, None)
+        }
+        _ => {
+            let (i, p) = field(i, EXPECT_PORTS, ports)?;
+            (i, p, None)
+        }
+    };
     let mut rule = Rule {
         proto,
         family,
         ports,
+        name,
         ..Rule::default()
     };
     let mut first = true;
@@ -444,7 +552,13 @@ fn line_rule(i: &[u8]) -> Res<'_, Option<Rule>> {
             return Ok((j, Some(rule)));
         }
         let (w_rest, w) = word(j)?;
-        if first && memchr::memchr(b'=', w).is_none() {
+        if first && memchr::memchr(b'=', w).is_none() && rule.proto == Some(Proto::Unix) {
+            return fail(j, EXPECT_QUAL);
+        } else if first && memchr::memchr(b'=', w).is_none() && rule.proto == Some(Proto::Packet) {
+            // The interface: a name, `all` (bound to every one), or `*`.
+            rule.iface = (w != b"*").then(|| w.to_vec());
+            i = w_rest;
+        } else if first && memchr::memchr(b'=', w).is_none() {
             let (rest, a) = expect(EXPECT_ADDR_OR_QUAL, j, addr(j))?;
             debug_assert_eq!(rest.len(), w_rest.len());
             rule.addr = a;

@@ -1,16 +1,23 @@
 //! A policy applied to the listeners of a snapshot: which sockets no rule
 //! allows, which rules allowed nothing.
 
-use crate::model::exposure::{Exposure, classify};
+use crate::model::kinds::{Access, Detail};
 use crate::model::socket::Socket;
 use crate::render::View;
 
 use super::Policy;
-use super::matches::{NetnsFacts, ProcFacts, Subject};
+use super::matches::{NetnsFacts, ProcFacts, Subject, UnixFacts};
 
 /// Whether `check` looks at a socket (and `baseline` writes a rule for it).
 pub fn is_checked(s: &Socket, include_loopback: bool) -> bool {
-    s.is_listening() && (include_loopback || classify(s.local.ip) != Exposure::Loopback)
+    s.is_listening()
+        && (include_loopback
+            || match s.unix_access() {
+                // Unix sockets: those that someone beyond their owner may use,
+                // or whose verdict is unknown (which may be anyone).
+                Some(a) => a.beyond_owner() || matches!(a, Access::Unknown(_)),
+                None => s.exposure().is_exposed(),
+            })
 }
 
 /// The facts rules look at, for one socket of `v`.
@@ -37,7 +44,11 @@ pub fn subject<'a>(v: &'a View<'_>, s: &'a Socket) -> Subject<'a> {
         proto: s.proto,
         family: s.family,
         ip: s.local.ip,
-        port: s.local.port,
+        // A packet rule's "ports" are ethertypes.
+        port: match s.detail.as_deref() {
+            Some(Detail::Packet { protocol, .. }) => *protocol,
+            _ => s.local.port,
+        },
         netns: NetnsFacts {
             host: v.scope(s) == "host",
             inode: ns.inode,
@@ -45,6 +56,25 @@ pub fn subject<'a>(v: &'a View<'_>, s: &'a Socket) -> Subject<'a> {
             container: ns.container.as_deref(),
         },
         procs,
+        unix: s.unix_access().map(|access| {
+            let name = |g: u32| v.groups.get(&g).map(String::as_str);
+            UnixFacts {
+                name: s.unix_name(),
+                access,
+                group_names: match access {
+                    Access::Group(g) => [name(g), None],
+                    Access::Groups(a, b) => [name(a), name(b)],
+                    _ => [None, None],
+                },
+            }
+        }),
+        // An interface no file names matches no interface rule.
+        iface: match s.detail.as_deref() {
+            Some(Detail::Packet {
+                ifindex, ifname, ..
+            }) => Some((*ifindex != 0).then(|| ifname.as_deref().unwrap_or(b""))),
+            _ => None,
+        },
     }
 }
 

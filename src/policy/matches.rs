@@ -3,9 +3,10 @@
 
 use std::net::IpAddr;
 
-use super::{Addr, NetnsSel, Ports, Rule, UserSel, canonical};
+use super::{AccessSel, Addr, NetnsSel, Ports, Rule, UserSel, canonical};
 use crate::model::exposure::{Exposure, classify};
 use crate::model::owners::ExeId;
+use crate::model::kinds::Access;
 use crate::model::socket::{Family, Proto};
 use crate::parse::policy::mask;
 
@@ -42,6 +43,20 @@ pub struct Subject<'a> {
     pub netns: NetnsFacts<'a>,
     /// Every visible process holding it (none: a kernel socket, or hidden).
     pub procs: Vec<ProcFacts<'a>>,
+    /// A unix socket's name and who may connect, with the names of the groups
+    /// its verdict names.
+    pub unix: Option<UnixFacts<'a>>,
+    /// A packet socket's interface: `None` when bound to every interface.
+    pub iface: Option<Option<&'a [u8]>>,
+}
+
+/// What unix rules look at.
+#[derive(Clone, Copy, Debug)]
+pub struct UnixFacts<'a> {
+    pub name: Option<&'a [u8]>,
+    pub access: Access,
+    /// gid → name for the groups `access` names.
+    pub group_names: [Option<&'a str>; 2],
 }
 
 fn is_hex_prefix(v: &[u8]) -> bool {
@@ -84,7 +99,64 @@ impl Rule {
             && self.port_matches(s.port)
             && self.addr_matches(s.ip)
             && self.netns_matches(&s.netns)
+            && self.kind_matches(s)
             && (!self.names_process() || s.procs.iter().any(|p| self.proc_matches(p)))
+    }
+
+    /// The parts only unix and packet rules have.
+    fn kind_matches(&self, s: &Subject<'_>) -> bool {
+        let name_ok = match (&self.name, s.unix.and_then(|u| u.name)) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(p), Some(n)) => match p.strip_suffix(b"*") {
+                Some(prefix) => n.starts_with(prefix),
+                None => n == &p[..],
+            },
+        };
+        let iface_ok = match (&self.iface, s.iface) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(w), Some(None)) => w == b"all",
+            (Some(w), Some(Some(i))) => i == &w[..],
+        };
+        name_ok && iface_ok && self.access_ok(s.unix.as_ref())
+    }
+
+    /// `access=` and `group=`: the socket is open to no more than they say.
+    fn access_ok(&self, u: Option<&UnixFacts<'_>>) -> bool {
+        if self.access.is_none() && self.group.is_none() {
+            return true;
+        }
+        let Some(u) = u else { return false };
+        // How wide: 4 anyone, 3 a group, 2 the owner, 1 root, 0 nobody.
+        let rank = match u.access {
+            Access::Anyone | Access::Netns | Access::Unknown(_) => 4,
+            Access::Group(_) | Access::Groups(..) => 3,
+            Access::Owner(_) => 2,
+            Access::Root => 1,
+            Access::Gone | Access::Unnamed => 0,
+        };
+        let access_ok = match self.access {
+            None | Some(AccessSel::Anyone) => true,
+            Some(AccessSel::Netns) => rank <= 3 || u.access == Access::Netns,
+            Some(AccessSel::Group) => rank <= 3,
+            Some(AccessSel::Owner) => rank <= 2,
+            Some(AccessSel::Root) => rank <= 1,
+        };
+        let gids = match u.access {
+            Access::Group(g) => [Some(g), None],
+            Access::Groups(a, b) => [Some(a), Some(b)],
+            _ => [None, None],
+        };
+        let group_ok = match &self.group {
+            None => true,
+            Some(_) if rank <= 2 => true,
+            Some(sel) => gids.iter().zip(u.group_names).any(|(g, n)| match sel {
+                UserSel::Uid(want) => *g == Some(*want),
+                UserSel::Name(want) => g.is_some() && n.is_some_and(|n| n.as_bytes() == &want[..]),
+            }),
+        };
+        access_ok && group_ok
     }
 
     fn port_matches(&self, port: u16) -> bool {

@@ -71,6 +71,39 @@ pub enum UserSel {
     Name(Vec<u8>),
 }
 
+/// `access=`: the widest a unix socket's access may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessSel {
+    /// Anything (also an undecided verdict).
+    Anyone,
+    /// An abstract name (anyone in the namespace), or a group, the owner, root.
+    Netns,
+    /// A group, the owner, or root.
+    Group,
+    Owner,
+    Root,
+}
+
+impl AccessSel {
+    pub const ALL: [AccessSel; 5] = [
+        AccessSel::Anyone,
+        AccessSel::Netns,
+        AccessSel::Group,
+        AccessSel::Owner,
+        AccessSel::Root,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AccessSel::Anyone => "anyone",
+            AccessSel::Netns => "netns",
+            AccessSel::Group => "group",
+            AccessSel::Owner => "owner",
+            AccessSel::Root => "root",
+        }
+    }
+}
+
 /// One `allow` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
@@ -92,6 +125,15 @@ pub struct Rule {
     /// set by `check` on a live system: what a process's running file is
     /// compared with. Never parsed or printed.
     pub exe_file: Option<(u64, u64)>,
+    /// `allow unix NAME`: a path or `@abstract` name, a prefix when it ends in
+    /// `*`; `None`: `*`.
+    pub name: Option<Vec<u8>>,
+    /// `allow packet ETHERTYPES IFACE`: an interface, or `all` (bound to every
+    /// interface); `None`: any.
+    pub iface: Option<Vec<u8>>,
+    pub access: Option<AccessSel>,
+    /// `group=`: the unix socket is open to this group at most.
+    pub group: Option<UserSel>,
 }
 
 impl Default for Rule {
@@ -109,6 +151,10 @@ impl Default for Rule {
             comm: None,
             exe: None,
             exe_file: None,
+            name: None,
+            iface: None,
+            access: None,
+            group: None,
         }
     }
 }
@@ -199,6 +245,30 @@ impl fmt::Display for Ports {
     }
 }
 
+/// The ethertypes of a packet rule: ss's names where it has one (`all` for
+/// ETH_P_ALL), else `0xHHHH`.
+fn ethertypes_text(p: &Ports) -> String {
+    let one = |e: u16| match crate::parse::kinds::ethertype_name(e) {
+        Some("*") => "all".to_string(),
+        Some(n) => n.to_string(),
+        None => format!("{e:#06x}"),
+    };
+    match p {
+        Ports::Any => "*".into(),
+        Ports::List(l) => l
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    one(lo)
+                } else {
+                    format!("{lo:#06x}-{hi:#06x}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
 impl fmt::Display for Addr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -240,9 +310,28 @@ impl Rule {
         if let Some(e) = &self.exe {
             q.push(format!("exe={}", quote_value(e)));
         }
+        if let Some(a) = self.access {
+            q.push(format!("access={}", a.name()));
+        }
+        match &self.group {
+            None => {}
+            Some(UserSel::Uid(g)) => q.push(format!("group={g}")),
+            Some(UserSel::Name(n)) => q.push(format!("group={}", quote_name(n))),
+        }
+        let (ports, addr) = match self.proto {
+            Some(Proto::Unix) => (
+                self.name.as_deref().map_or("*".into(), quote_value),
+                String::new(),
+            ),
+            Some(Proto::Packet) => (
+                ethertypes_text(&self.ports),
+                self.iface.as_deref().map(quote_value).unwrap_or_default(),
+            ),
+            _ => (self.ports.to_string(), addr),
+        };
         [
             proto_text(self.proto, self.family),
-            self.ports.to_string(),
+            ports,
             addr,
             q.join(" "),
         ]

@@ -2,6 +2,7 @@
 
 use super::matches::*;
 use super::*;
+use crate::model::kinds::Access;
 use crate::parse::policy::{PolicyError, parse};
 
 fn one(src: &str) -> Rule {
@@ -301,7 +302,7 @@ fn error_display_shows_what_was_found() {
     let e = err("allow tcp 22\n  allow tpc 22");
     assert_eq!(
         e.to_string(),
-        "2:9: expected a protocol: tcp, udp, udplite, raw or any, optionally with 4 or 6 (tcp6), found \"tpc\""
+        "2:9: expected a protocol: tcp, udp, udplite, raw, sctp, packet, unix or any, optionally with 4 or 6 (tcp6), found \"tpc\""
     );
     let e = err("allow tcp");
     assert!(e.to_string().ends_with("found end of line"), "{e}");
@@ -495,6 +496,8 @@ fn subj<'a>(proto: Proto, ip: &str, port: u16, procs: Vec<ProcFacts<'a>>) -> Sub
             ..NetnsFacts::default()
         },
         procs,
+        unix: None,
+        iface: None,
     }
 }
 
@@ -636,4 +639,98 @@ fn scope_helpers() {
     assert!(one("allow any *").applies_to(&[Proto::Tcp], &[Family::Inet]));
     assert!(one("allow tcp 1 user=0").names_process());
     assert!(!one("allow tcp 1 netns=host").names_process());
+}
+
+// --- unix, packet and sctp rules (issue 14)
+
+#[test]
+fn kinds_rules_parse_and_round_trip() {
+    let r = one("allow unix /run/docker.sock group=docker");
+    assert_eq!(r.proto, Some(Proto::Unix));
+    assert_eq!(r.name.as_deref(), Some(&b"/run/docker.sock"[..]));
+    assert_eq!(r.group, Some(UserSel::Name(b"docker".to_vec())));
+    let r = one("allow packet ip,arp,0x88cc eth0 comm=dhclient");
+    assert_eq!(
+        r.ports,
+        Ports::List(vec![(0x0800, 0x0800), (0x0806, 0x0806), (0x88cc, 0x88cc)])
+    );
+    assert_eq!(r.iface.as_deref(), Some(&b"eth0"[..]));
+    assert_eq!(one("allow packet all all").ports, Ports::List(vec![(3, 3)]));
+    assert_eq!(one("allow sctp4 3868").family, Some(Family::Inet));
+    for src in [
+        "allow unix /run/docker.sock group=docker",
+        "allow unix @/containerd-shim/* access=netns",
+        "allow unix * netns=host access=owner",
+        "allow unix \"/run/a b.sock\" group=999",
+        "allow packet ip,LLDP eth0 comm=lldpd",
+        "allow packet all all",
+        "allow packet 0x1234 comm=x",
+        "allow sctp 3868 10.0.0.5 comm=diameterd",
+    ] {
+        let r = one(src);
+        assert_eq!(r.to_string(), src);
+        assert_eq!(one(&r.to_string()), r);
+    }
+    err_at("allow unix", 1, 11, "a unix socket name");
+    err_at("allow unix /x 0.0.0.0", 1, 15, "a qualifier");
+    err_at("allow packet nosuch", 1, 14, "ethertypes");
+    err_at("allow tcp 22 group=docker", 1, 14, "only in unix rules");
+    err_at("allow unix /x access=all", 1, 22, "anyone, netns, group");
+}
+
+fn unix_subj(name: &'static [u8], access: Access) -> Subject<'static> {
+    let mut s = subj(Proto::Unix, "0.0.0.0", 0, vec![]);
+    s.family = Family::Unix;
+    s.unix = Some(UnixFacts {
+        name: Some(name),
+        access,
+        group_names: [Some("docker"), None],
+    });
+    s
+}
+
+#[test]
+fn match_unix_names_and_access() {
+    let docker = unix_subj(b"/run/docker.sock", Access::Group(999));
+    assert!(m("allow unix /run/docker.sock group=docker", &docker));
+    assert!(m("allow unix /run/docker.sock group=999", &docker));
+    assert!(!m("allow unix /run/docker.sock group=adm", &docker));
+    assert!(m("allow unix /run/* access=group", &docker));
+    assert!(!m("allow unix /run/* access=owner", &docker));
+    assert!(!m("allow unix /var/run/docker.sock", &docker));
+    // Anyone may connect: group=docker no longer allows it.
+    let open = unix_subj(b"/run/docker.sock", Access::Anyone);
+    assert!(!m("allow unix /run/docker.sock group=docker", &open));
+    assert!(m("allow unix /run/docker.sock", &open));
+    // Narrower than the rule: allowed.
+    let own = unix_subj(b"/run/x.sock", Access::Owner(0));
+    assert!(m("allow unix /run/x.sock group=docker", &own));
+    assert!(m("allow unix * access=owner", &own));
+    let abs = unix_subj(b"@shim", Access::Netns);
+    assert!(m("allow unix @shim access=netns", &abs));
+    assert!(!m("allow unix @shim access=group", &abs));
+    // An unknown verdict is allowed only by a rule that allows anyone.
+    let unk = unix_subj(b"/x", Access::Unknown("relative path"));
+    assert!(!m("allow unix /x access=netns", &unk));
+    assert!(m("allow unix /x access=anyone", &unk));
+    // Unix rules never match inet sockets and vice versa.
+    assert!(!m("allow unix *", &subj(Proto::Tcp, "0.0.0.0", 22, vec![])));
+    assert!(!m("allow tcp *", &docker));
+}
+
+#[test]
+fn match_packet_ethertypes_and_interfaces() {
+    let mut s = subj(Proto::Packet, "0.0.0.0", 0x0800, vec![]);
+    s.family = Family::Packet;
+    s.iface = Some(Some(b"eth0"));
+    assert!(m("allow packet ip eth0", &s));
+    assert!(m("allow packet * eth0", &s));
+    assert!(m("allow packet ip", &s));
+    assert!(!m("allow packet arp eth0", &s));
+    assert!(!m("allow packet ip eth1", &s));
+    assert!(!m("allow packet ip all", &s));
+    s.iface = Some(None);
+    s.port = 3;
+    assert!(m("allow packet all all", &s));
+    assert!(!m("allow packet all eth0", &s));
 }

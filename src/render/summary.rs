@@ -2,6 +2,7 @@
 
 use super::{OwnerKind, View};
 use crate::collect::Collected;
+use crate::model::kinds::Access;
 use crate::model::socket::Socket;
 
 /// One line for a person at a terminal: how many listeners, where, how exposed,
@@ -15,7 +16,8 @@ pub fn summary(c: &Collected, view: &View<'_>) -> String {
     let mut by_class: Vec<String> = Vec::new();
     let mut exposed = 0;
     for class in Exposure::ALL {
-        if class == Exposure::Loopback {
+        // Reachable from this host only: not exposed.
+        if !class.is_exposed() {
             continue;
         }
         let n = listening
@@ -47,6 +49,21 @@ pub fn summary(c: &Collected, view: &View<'_>) -> String {
     );
     if !by_class.is_empty() {
         line.push_str(&format!(" ({})", by_class.join(", ")));
+    }
+    // Unix sockets are never reachable from other hosts; what matters is who on
+    // this host may connect.
+    let open_unix = listening
+        .iter()
+        .filter(|s| {
+            s.unix_access()
+                .is_some_and(|a| matches!(a, Access::Anyone | Access::Netns))
+        })
+        .count();
+    if open_unix > 0 {
+        line.push_str(&format!(
+            "; {open_unix} unix socket{} anyone can connect to",
+            if open_unix == 1 { "" } else { "s" }
+        ));
     }
     if c.owners.is_some() {
         line.push_str(&format!(
