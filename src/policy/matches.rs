@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use super::{AccessSel, Addr, NetnsSel, Ports, Rule, UserSel, canonical};
 use crate::model::exposure::{Exposure, classify};
-use crate::model::owners::ExeId;
 use crate::model::kinds::Access;
+use crate::model::owners::ExeId;
 use crate::model::socket::{Family, Proto};
 use crate::parse::policy::mask;
 
