@@ -15,7 +15,7 @@ help:
 	@echo "make bench    benchmark against ss/netstat (BENCH_SCALE=small|medium|large)"
 	@echo "make cross    static aarch64 build; make test-cross runs fixture tests under qemu"
 	@echo "make fuzz     fuzz every target (FUZZ_SECONDS=60 each, nightly)"
-	@echo "make test-stress  the live, netns and hostile tests 5 times under background load (in .ci/run)"
+	@echo "make test-stress  the live tests (live, netns, hostile, check) 5 times under background load (in .ci/run)"
 	@echo "make size     stripped size of the x86_64 binary vs the 400 KiB budget (size-bloat: per crate)"
 
 # Install what a fresh machine lacks: the musl target of the installed toolchain.

@@ -1,6 +1,6 @@
 # Stress check of the test suite itself (issue 10).
 #
-#   make test-stress   the live, netns and hostile test binaries STRESS_RUNS
+#   make test-stress   the live, netns, hostile and check test binaries STRESS_RUNS
 #                      times (default 5), each with the default test thread
 #                      count, while mk/stress-load.sh runs a background load
 #                      (forking processes, loopback socket churn, a raw socket,
@@ -12,7 +12,7 @@
 # .ci/run calls this after `make test`.
 STRESS_RUNS ?= 5
 STRESS_LOAD_SECONDS ?= 900
-STRESS_TESTS := --test live --test netns --test hostile
+STRESS_TESTS := --test live --test netns --test hostile --test check
 
 .PHONY: test-stress
 

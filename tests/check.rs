@@ -626,11 +626,13 @@ fn all_but_tcp(port: u16) -> String {
 
 #[test]
 fn live_wildcard_listener_not_in_policy_fails_then_a_rule_passes() {
+    // Our namespace only (`-N self`): another namespace on the machine may
+    // have a listener on the same port.
     let l = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let t = TempDir::new("live-rule");
     let pol = t.file("p", &all_but_tcp(port));
-    let o = run(&["check", p(&pol)]);
+    let o = run(&["check", p(&pol), "-N", "self"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     let me = format!("pid={},", std::process::id());
     let row = stdout(&o)
@@ -640,7 +642,7 @@ fn live_wildcard_listener_not_in_policy_fails_then_a_rule_passes() {
         .unwrap_or_else(|| panic!("{}", stdout(&o)));
     assert!(row.contains(&me), "{row}");
     let rows = {
-        let o = run(&["check", p(&pol), "-j"]);
+        let o = run(&["check", p(&pol), "-j", "-N", "self"]);
         assert_eq!(code(&o), 1);
         ndjson(&o)
     };
@@ -653,15 +655,15 @@ fn live_wildcard_listener_not_in_policy_fails_then_a_rule_passes() {
         "q",
         &(all_but_tcp(port) + &format!("allow tcp {port} 0.0.0.0 comm=not-{}\n", my_comm())),
     );
-    assert_eq!(code(&run(&["check", p(&pol)])), 1);
+    assert_eq!(code(&run(&["check", p(&pol), "-N", "self"])), 1);
     let pol = t.file(
         "r",
         &(all_but_tcp(port) + &format!("allow tcp {port} 0.0.0.0 comm={}\n", my_comm())),
     );
-    let o = run(&["check", p(&pol)]);
+    let o = run(&["check", p(&pol), "-N", "self"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let pol = t.file("s", &(all_but_tcp(port) + &format!("allow tcp {port}\n")));
-    assert_eq!(code(&run(&["check", p(&pol)])), 0);
+    assert_eq!(code(&run(&["check", p(&pol), "-N", "self"])), 0);
     drop(l);
 }
 
@@ -829,22 +831,56 @@ fn live_baseline_then_new_listener_fails_in_own_netns() {
     assert_eq!(code(&run(&["check", p(&pol), "-N", &ns])), 0);
 }
 
+/// A listener's identity and owners: (netns, inode, owner kind, comms).
+type Held = (u64, u64, String, Vec<String>);
+
+fn held(r: &Value) -> Held {
+    let mut comms: Vec<String> = r["processes"]
+        .as_array()
+        .map(|a| a.iter().map(|p| p["comm"].to_string()).collect())
+        .unwrap_or_default();
+    comms.sort();
+    comms.dedup();
+    (
+        r["netns"].as_u64().unwrap_or(0),
+        r["inode"].as_u64().unwrap(),
+        r["owner"].to_string(),
+        comms,
+    )
+}
+
 #[test]
 fn live_baseline_round_trip_whole_machine() {
     // Every namespace, hidden owners included. Other processes on the machine
-    // may open or close listeners between the two runs, so retry a few times.
+    // open and close listeners meanwhile, so a violation is allowed only for a
+    // listener that was not there, with the same owners, before the baseline
+    // was taken: one that was there all along must be covered by it.
+    let l = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = l.local_addr().unwrap().port();
     let t = TempDir::new("live-machine");
-    for attempt in 0..5 {
-        let o = run(&["baseline"]);
-        assert_eq!(code(&o), 0, "{}", stderr(&o));
-        let pol = t.file("baseline", &stdout(&o));
-        let o = run(&["check", p(&pol)]);
-        match code(&o) {
-            0 => return,
-            1 if attempt < 4 => std::thread::sleep(Duration::from_millis(200)),
-            c => panic!("exit {c}: {}{}", stdout(&o), stderr(&o)),
-        }
+    let o = run(&["-tu", "-j"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before: Vec<Held> = ndjson(&o).iter().map(held).collect();
+    let o = run(&["baseline"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pol = t.file("baseline", &stdout(&o));
+    let o = run(&["check", p(&pol), "-j"]);
+    let rows = ndjson(&o);
+    let summary = rows.last().expect("a summary");
+    assert_eq!(summary["kind"], "summary", "{}", stdout(&o));
+    assert_eq!(summary["exit"], code(&o));
+    assert!(summary["checked"].as_u64().unwrap() > 0, "{summary}");
+    for v in rows.iter().filter(|r| r["kind"] == "violation") {
+        assert!(
+            !before.contains(&held(v)),
+            "a listener there before the baseline is not covered by it: {v}"
+        );
+        assert!(
+            !(v["local_port"] == port && v["netns"] == common::self_netns()),
+            "our own listener: {v}"
+        );
     }
+    drop(l);
 }
 
 #[test]
