@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 fn inode_of(fd: i32) -> u64 {
     let t = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
@@ -463,48 +463,17 @@ fn agrees_with_ss_exactly_in_a_namespace_of_its_own() {
     assert_eq!(our_owners(&l), want, "listening owners");
 }
 
-/// A Python helper process; killed (with its children) on drop.
-struct Py {
-    child: Child,
-    lines: Vec<String>,
-}
-
-impl Py {
-    /// Start `code`; it prints `n` lines (pids, ports…) then sleeps.
-    fn start(code: &str, n: usize) -> Option<Py> {
-        if !have("python3") {
-            skip("python3 not installed: live helper process not started");
-            return None;
-        }
-        let mut child = Command::new("python3")
-            .args(["-c", code])
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let mut r = BufReader::new(child.stdout.take().unwrap());
-        let mut lines = Vec::new();
-        for _ in 0..n {
-            let mut s = String::new();
-            r.read_line(&mut s).unwrap();
-            lines.push(s.trim().to_string());
-        }
-        Some(Py { child, lines })
+/// A Python helper process that prints one line when ready; killed (with its
+/// forked children: its process group) on drop.
+fn py(code: &str) -> Option<Spawned> {
+    if !have("python3") {
+        skip("python3 not installed: live helper process not started");
+        return None;
     }
+    let mut c = Command::new("python3");
+    c.args(["-c", code]);
+    Some(Spawned::start(c))
 }
-
-impl Drop for Py {
-    fn drop(&mut self) {
-        // Kill the whole process group (forked children too).
-        let _ = Command::new("kill")
-            .args(["-9", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-use std::os::unix::process::CommandExt;
 
 #[test]
 fn forked_workers_and_duplicated_fds_are_all_listed() {
@@ -518,12 +487,12 @@ for _ in range(2):
     if pid == 0:
         time.sleep(60); os._exit(0)
     kids.append(pid)
-print(s.getsockname()[1]); print(s.fileno()); print(d); print(os.getpid()); print(kids[0]); print(kids[1])
+print(s.getsockname()[1], s.fileno(), d, os.getpid(), kids[0], kids[1])
 sys.stdout.flush(); time.sleep(60)
 "#;
     let _serial = serial();
-    let Some(py) = Py::start(code, 6) else { return };
-    let v: Vec<u64> = py.lines.iter().map(|l| l.parse().unwrap()).collect();
+    let Some(py) = py(code) else { return };
+    let v: Vec<u64> = py.line.split(' ').map(|t| t.parse().unwrap()).collect();
     let (port, fd, dup, parent, k1, k2) = (v[0], v[1], v[2], v[3], v[4], v[5]);
     // Our namespace only: another namespace may have a socket on this port.
     let rows = json(&["-t", "-j", "-N", "self"]);
@@ -563,8 +532,8 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(60)
 "#;
     let _serial = serial();
-    let Some(py) = Py::start(code, 1) else { return };
-    let port: u64 = py.lines[0].parse().unwrap();
+    let Some(py) = py(code) else { return };
+    let port: u64 = py.line.parse().unwrap();
     let rows = json(&["-t", "-j", "-N", "self"]);
     let r = rows.iter().find(|r| r["local_port"] == port).unwrap();
     assert_eq!(r["processes"][0]["comm"], "x\u{1b}[2J\n)\"y");
