@@ -13,6 +13,8 @@ other hosts, for every network namespace at once, read from /proc only.
 Usage: openports [OPTIONS]
        openports check POLICY [OPTIONS]   exit 1 if a listener is not allowed
        openports baseline [OPTIONS]       print a policy allowing today's listeners
+       openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
+                                          addresses, with their class
 
 Sockets (ss-compatible; short flags combine: -tulnp):
   -t, --tcp            TCP sockets
@@ -29,8 +31,9 @@ Sockets (ss-compatible; short flags combine: -tulnp):
   -6, --ipv6           IPv6 only
   -l, --listening      listening TCP and unconnected UDP/raw sockets (default)
   -a, --all            sockets in every state
-      --exposed        only sockets not bound to loopback (127.0.0.0/8, ::1,
-                       ::ffff:127.0.0.0/104)
+      --exposed        only sockets another host could reach: reach is not
+                       'local' (loopback, a namespace with only lo, an address
+                       not configured); 'unknown' reach is listed, and said
   -N, --netns NS       only namespace NS: a name in /run/netns, a path to an
                        nsfs file, pid:PID, an inode number, 'self' or 'host';
                        repeatable (default: every namespace)
@@ -41,7 +44,8 @@ Owners:
 
 Output:
   -n, --numeric        numeric output (always; accepted for ss)
-  -e, --extended       add uid, inode, exposure, namespace, exe and command line
+  -e, --extended       add uid, inode, exposure and reach (EXPOSURE/REACH:ADDRS),
+                       namespace, exe and command line
   -H, --no-header      no header line
   -j, --json           one JSON object per socket per line (NDJSON)
 
@@ -84,8 +88,12 @@ pub enum Format {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     List,
-    Check { policy: PathBuf },
+    Check {
+        policy: PathBuf,
+    },
     Baseline,
+    /// Every namespace's interfaces and addresses.
+    Addresses,
 }
 
 /// How `-N` named a namespace; resolved against the system at run time.
@@ -122,6 +130,18 @@ pub struct Config {
     pub color: bool,
     /// Print a one-line summary on stderr (decided by the caller: stdout is a terminal).
     pub summary: bool,
+}
+
+impl Config {
+    /// Whether this run needs each namespace's addresses (reach): JSON, `-e`,
+    /// `--exposed`, the summary line, `check`.
+    pub fn needs_reach(&self) -> bool {
+        self.format == Format::Json
+            || self.extended
+            || self.exposed
+            || self.summary
+            || matches!(self.command, Command::Check { .. })
+    }
 }
 
 /// What the user asked for, or an early exit.
@@ -227,6 +247,7 @@ where
                 match v.to_str() {
                     Some("check") => want_policy = true,
                     Some("baseline") => cfg.command = Command::Baseline,
+                    Some("addresses") => cfg.command = Command::Addresses,
                     Some("list") => {}
                     _ => return Err(format!("unexpected argument {v:?} (see --help)").into()),
                 }

@@ -46,6 +46,39 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "synth-big-endian",
         &["-a", "-e", "--byte-order", "big"],
     ),
+    // Reach (issue 12): addresses, dual-stack, not-configured, lo-only and
+    // unknown namespaces, a docker-proxy pair publishing a container's port.
+    ("reach-extended", "synth-reach", &["-e"]),
+    ("reach-json", "synth-reach", &["-j"]),
+    ("reach-exposed", "synth-reach", &["--exposed", "-e"]),
+    ("reach-addresses", "synth-reach", &["addresses"]),
+    ("reach-addresses-json", "synth-reach", &["addresses", "-j"]),
+    (
+        "reach-addresses-netns",
+        "synth-reach",
+        &["addresses", "-N", "iso", "-H"],
+    ),
+    // The address files captured in namespaces built by testdata/capture-addrs.sh.
+    (
+        "addresses-captured-server",
+        "addrs-linux-6.18/server",
+        &["addresses"],
+    ),
+    (
+        "addresses-captured-host",
+        "addrs-linux-6.18/host",
+        &["addresses", "-j"],
+    ),
+    (
+        "addresses-captured-lo-down",
+        "addrs-linux-6.18/lo-down",
+        &["addresses"],
+    ),
+    (
+        "addresses-captured-no-ipv6",
+        "addrs-linux-6.18/no-ipv6",
+        &["addresses"],
+    ),
 ];
 
 fn golden(name: &str) -> PathBuf {
@@ -120,6 +153,11 @@ const KEYS: &[&str] = &[
     "host_netns",
     "exposure",
     "scope",
+    "reach",
+    "reach_reason",
+    "reachable_on",
+    "published_by",
+    "publishes",
     "owner",
     "processes",
 ];
@@ -380,7 +418,7 @@ fn colour_and_summary_only_on_a_terminal() {
     let summary = row("listening sockets in");
     assert_eq!(
         summary.trim_end(),
-        "openports: 10 listening sockets in 3 namespaces; 8 exposed (wildcard 7, private 1); 0 with hidden owners; 1 held by deleted executables"
+        "openports: 10 listening sockets in 3 namespaces; 8 exposed (private 7, link-local 1); 0 with hidden owners; 1 held by deleted executables"
     );
     // NO_COLOR: no escape sequences at all; the summary stays.
     let plain = run_in_terminal("", &[("NO_COLOR", "1")]).unwrap();
@@ -393,4 +431,154 @@ fn colour_and_summary_only_on_a_terminal() {
     let piped = run_case("synth-multi-ns", &[]);
     assert!(!stdout(&piped).contains('\x1b'));
     assert_eq!(stderr(&piped), "");
+}
+
+#[test]
+fn reach_in_the_synth_reach_tree() {
+    let rows = json_lines(&run_case("synth-reach", &["-j"]));
+    let find = |ns: u64, addr: &str, port: u64| {
+        rows.iter()
+            .find(|r| r["netns"] == ns && r["local_addr"] == addr && r["local_port"] == port)
+            .unwrap_or_else(|| panic!("{ns} {addr}:{port}"))
+    };
+    let on = |r: &serde_json::Value| -> Vec<String> {
+        r["reachable_on"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}{}{}",
+                    e["iface"].as_str().unwrap_or("?"),
+                    e["addr"].as_str().unwrap(),
+                    e.get("port").map_or(String::new(), |p| format!(":{p}")),
+                    if e.get("conditional").is_some() {
+                        " cond"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect()
+    };
+    const HOST: u64 = 4026531840;
+    // 0.0.0.0:22 beside [::]:22: the IPv6 one takes no IPv4.
+    assert_eq!(
+        on(find(HOST, "0.0.0.0", 22)),
+        ["eth1 10.0.0.4", "docker0 172.17.0.1", "eth0 93.184.216.34"]
+    );
+    let v6 = find(HOST, "::", 22);
+    assert_eq!(v6["reach"], "public");
+    assert_eq!(on(v6), ["eth0 2a00:1450:4001:81c::10", "eth0 fe80::1"]);
+    // [::]:9100 alone: the IPv4 addresses only if it is dual-stack.
+    let dual = on(find(HOST, "::", 9100));
+    assert_eq!(
+        dual.iter().filter(|e| e.ends_with(" cond")).count(),
+        3,
+        "{dual:?}"
+    );
+    let freebind = find(HOST, "10.0.0.99", 5000);
+    assert_eq!(
+        (&freebind["reach"], &freebind["reach_reason"]),
+        (&"local".into(), &"address not configured".into())
+    );
+    assert_eq!(find(HOST, "fe80::1", 8888)["reach"], "link-local");
+    assert_eq!(find(HOST, "10.0.0.4", 5432)["reach"], "private");
+    // The container's port 80, published by two docker-proxy processes.
+    let web = find(4026532500, "0.0.0.0", 80);
+    assert_eq!(web["exposure"], "wildcard");
+    assert_eq!(web["reach"], "public");
+    let by: Vec<(u64, String, u64)> = web["published_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["pid"].as_u64().unwrap(),
+                p["host_addr"].as_str().unwrap().to_string(),
+                p["host_port"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [(700, "0.0.0.0".into(), 8080), (701, "::".into(), 8080)]
+    );
+    assert!(on(web).contains(&"eth0 93.184.216.34:8080".to_string()));
+    let proxy = find(HOST, "0.0.0.0", 8080);
+    assert_eq!(proxy["publishes"]["addr"], "172.17.0.2");
+    assert_eq!(proxy["publishes"]["port"], 80);
+    assert_eq!(proxy["publishes"]["netns"], 4026532500u64);
+    assert!(find(4026532500, "127.0.0.1", 9000)["published_by"].is_null());
+    // iso has nothing but lo; dark's addresses are unknown.
+    for (addr, port) in [("0.0.0.0", 111), ("::", 111)] {
+        let r = find(4026532700, addr, port);
+        assert_eq!(
+            (&r["reach"], &r["reach_reason"]),
+            (&"local".into(), &"no address but loopback".into())
+        );
+    }
+    assert_eq!(find(4026532800, "0.0.0.0", 7000)["reach"], "unknown");
+    // --exposed: not iso, not loopback, not the unconfigured address; dark (unknown) is listed and said.
+    let o = run_case("synth-reach", &["--exposed", "-j"]);
+    let exposed = json_lines(&o);
+    assert!(exposed.iter().all(|r| r["reach"] != "local"));
+    assert_eq!(exposed.len(), 10);
+    assert!(
+        stderr(&o).contains("reach of 1 socket is unknown"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stderr(&o)
+            .matches("a firewall is active (iptables in host)")
+            .count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_with_reach_qualifier() {
+    let dir = std::env::temp_dir().join(format!("openports-reach-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pol = dir.join("p");
+    // Everything in iso (reach local) and the LAN-only postgres pass; the
+    // public ones do not, though the same rule allows any port.
+    std::fs::write(
+        &pol,
+        "allow any * reach=local\nallow tcp 5432 reach=private\nallow tcp 22 reach=private\n",
+    )
+    .unwrap();
+    let o = run_case("synth-reach", &["check", pol.to_str().unwrap(), "-j"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Vec<String> = json_lines(&o)
+        .iter()
+        .filter(|r| r["kind"] == "violation")
+        .map(|r| {
+            let a = r["local_addr"].as_str().unwrap();
+            let a = if a.contains(':') {
+                format!("[{a}]")
+            } else {
+                a.to_string()
+            };
+            format!("{a}:{} {}", r["local_port"], r["reach"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        v,
+        [
+            "0.0.0.0:22 public",
+            "[::]:22 public",
+            "0.0.0.0:8080 public",
+            "[::]:8080 public",
+            "[fe80::1]:8888 link-local",
+            "[::]:9100 public",
+            "0.0.0.0:53 public",
+            "0.0.0.0:80 public",
+            "0.0.0.0:7000 unknown",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

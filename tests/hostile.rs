@@ -1015,6 +1015,7 @@ mod property {
                 header: true,
                 color,
                 netns_column: true,
+                reach: None,
             };
             let mut out = Vec::new();
             render::table::write(&view, &mut out).unwrap();

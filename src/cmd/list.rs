@@ -17,6 +17,9 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     }
     out.flush()?;
     diagnostics::hidden_notice(&c, &view, err);
+    if cfg.exposed || cfg.summary {
+        diagnostics::unknown_reach_notice(&view, err);
+    }
     if cfg.summary {
         crate::render::diag(err, &summary::summary(&c, &view));
     }

@@ -2,6 +2,7 @@
 //! to a writer in [`crate::render`]. `list` (the default), `check POLICY`,
 //! `baseline`.
 
+pub mod addresses;
 pub mod baseline;
 pub mod check;
 pub mod list;
@@ -20,6 +21,7 @@ pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
         Command::List => list::run_list(cfg, out, err),
         Command::Check { .. } => check::run_check(cfg, out, err),
         Command::Baseline => baseline::run_baseline(cfg, out, err),
+        Command::Addresses => addresses::run_addresses(cfg, out, err),
     }
 }
 

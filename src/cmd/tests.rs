@@ -186,6 +186,7 @@ fn view(w: &World) -> View<'_> {
         header: true,
         color: false,
         netns_column: true,
+        reach: None,
     }
 }
 

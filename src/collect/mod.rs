@@ -2,6 +2,7 @@
 //! processes and namespaces ([`namespaces`]), the tables of each namespace
 //! ([`tables`]), the fd walk ([`owners`]), then sort, dedup and process details.
 
+pub mod addrs;
 pub mod filter;
 pub mod kinds;
 pub mod namespaces;
@@ -14,6 +15,7 @@ use crate::cli::{Config, Format, NsSelector};
 use crate::error::Error;
 use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
+use crate::model::reach::{Reach, ReachCtx, SockRef};
 use crate::model::socket::{Proto, Socket};
 use crate::parse;
 use crate::proc::{self, ProcRoot, sys};
@@ -40,6 +42,8 @@ pub struct Collected {
     pub hidden_reasons: Vec<String>,
     /// Warnings to print once (malformed lines, unreadable files).
     pub warnings: Vec<String>,
+    /// Addresses and published ports, read when something needs reach.
+    pub reach: Option<ReachCtx>,
 }
 
 impl Collected {
@@ -58,6 +62,7 @@ impl Collected {
             header: cfg.header,
             color: cfg.color,
             netns_column: many || cfg.extended,
+            reach: self.reach.as_ref(),
         }
     }
 }
@@ -289,6 +294,21 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     } else {
         HashMap::new()
     };
+    let reach = cfg.needs_reach().then(|| {
+        let mut reach = reach_ctx(&src, &disc.list, sel.clone(), &sockets, &mut diag);
+        if let Some(ix) = owners.as_ref() {
+            addrs::link_forwarders(&src, &mut reach, &sockets, ix, &procs);
+        }
+        reach
+    });
+    if cfg.exposed
+        && let Some(r) = &reach
+    {
+        // By reach for inet sockets; packet and unix sockets keep the
+        // exposure --exposed already selected them by (who on this host, or
+        // which interface's frames).
+        sockets.retain(|s| s.detail.is_some() || r.verdict(&SockRef::of(s)).0 != Reach::Local);
+    }
     let anonymous = disc.list.iter().filter(|n| n.inode.is_none()).count();
     if anonymous > 0 && disc.unreadable > 0 {
         diag.warn(format!(
@@ -306,7 +326,87 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         full_visibility,
         hidden_reasons,
         warnings: diag.warnings,
+        reach,
     })
+}
+
+/// What `openports addresses` shows: every selected namespace and its addresses.
+pub struct AddrSnapshot {
+    pub namespaces: Vec<Netns>,
+    /// Per namespace: `None` when not selected or not readable.
+    pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
+    /// The namespaces `-N` selected (all without `-N`).
+    pub selected: Vec<bool>,
+    pub warnings: Vec<String>,
+}
+
+/// Discover the namespaces and read the address files of those `-N` selects
+/// (no socket tables, no fd walk).
+pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
+    let shown_root = cfg.root.display();
+    let src = ProcRoot::new(&cfg.root)
+        .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
+        .with_byte_order(cfg.byte_order);
+    let pids = src
+        .list_pids()
+        .map_err(|e| fatal(format!("cannot list {shown_root}: {e}")))?;
+    if pids.is_empty() && !src.path("net").is_dir() {
+        return Err(fatal(format!(
+            "{shown_root} does not look like /proc: no processes and no net/ directory"
+        )));
+    }
+    let disc = namespaces::discover(&src, &pids);
+    let sel = select(cfg, &src, &disc.list).map_err(fatal)?;
+    let mut warnings = Vec::new();
+    let dirs = addrs::addr_dirs(&src, &disc.list, &sel);
+    let found = addrs::read_all(&src, &dirs, &mut warnings);
+    let unread: Vec<String> = disc
+        .list
+        .iter()
+        .zip(&dirs)
+        .zip(&sel)
+        .filter(|((_, d), s)| **s && d.is_none())
+        .map(|((n, _), _)| render::escape::terminal(n.label().as_bytes()))
+        .collect();
+    if !unread.is_empty() {
+        warnings.push(format!(
+            "{} network namespace(s) with no process to read their addresses through: {}",
+            unread.len(),
+            unread.join(", ")
+        ));
+    }
+    if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
+        warnings.push(w);
+    }
+    Ok(AddrSnapshot {
+        namespaces: disc.list,
+        addrs: found,
+        selected: sel,
+        warnings,
+    })
+}
+
+/// Read the addresses of the selected namespaces that have sockets to show,
+/// and say once when a firewall may drop what reach says is accepted.
+fn reach_ctx(
+    src: &ProcRoot,
+    list: &[Netns],
+    mut sel: Vec<bool>,
+    sockets: &[Socket],
+    diag: &mut Diag,
+) -> ReachCtx {
+    let mut has = vec![false; list.len()];
+    for s in sockets {
+        has[s.ns as usize] = true;
+    }
+    for (w, h) in sel.iter_mut().zip(&has) {
+        *w &= *h;
+    }
+    let found = addrs::read_all(src, &addrs::addr_dirs(src, list, &sel), &mut diag.warnings);
+    if let Some(w) = addrs::firewall_notice(src, list, &found) {
+        diag.warn(w);
+    }
+    ReachCtx::new(found, sockets)
 }
 /// Which namespaces to read: all, or those `-N` names.
 fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {

@@ -4,4 +4,5 @@ pub mod exposure;
 pub mod kinds;
 pub mod netns;
 pub mod owners;
+pub mod reach;
 pub mod socket;

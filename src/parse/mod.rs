@@ -1,6 +1,7 @@
 //! Every pure parser: bytes in, values or a located error out, no I/O (so each
 //! is unit-tested on captured lines and fuzzed).
 
+pub mod addrs;
 pub mod cgroup;
 pub mod inet;
 pub mod kinds;

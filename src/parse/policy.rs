@@ -2,6 +2,7 @@
 //! per line; see [`crate::policy`]): bytes in, a [`Policy`] or a
 //! [`PolicyError`] (line, column, what was expected) out, no I/O.
 
+use crate::model::reach::Reach;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -109,8 +110,8 @@ const EXPECT_UNIX_NAME: &str = "a unix socket name: a path, @abstract, a prefix 
 const EXPECT_ETHERTYPES: &str =
     "ethertypes: all, ip, arp, ipv6, LLDP, … (as ss names them), 0x88cc, a list (ip,arp) or *";
 const EXPECT_PORTS: &str = "ports: a port (22), a list (80,443), a range (8000-8100) or *";
-const EXPECT_ADDR_OR_QUAL: &str = "an address (0.0.0.0, ::, 10.0.0.0/8, *, wildcard, public, private, link-local, multicast, loopback) or a qualifier (comm=, exe=, user=, netns=, container=)";
-const EXPECT_QUAL: &str = "a qualifier: comm=, exe=, user=, netns=, container=, and for unix rules access= and group= (the address, if any, comes right after the ports)";
+const EXPECT_ADDR_OR_QUAL: &str = "an address (0.0.0.0, ::, 10.0.0.0/8, *, wildcard, public, private, link-local, multicast, reserved, loopback) or a qualifier (comm=, exe=, user=, netns=, container=, reach=)";
+const EXPECT_QUAL: &str = "a qualifier: comm=, exe=, user=, netns=, container=, reach=, and for unix rules access= and group= (the address, if any, comes right after the ports)";
 
 fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -441,6 +442,7 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
         b"container" => "container",
         b"access" => "access",
         b"group" => "group",
+        b"reach" => "reach",
         _ => return fail(i, EXPECT_QUAL),
     };
     if matches!(name, "access" | "group") && rule.proto != Some(Proto::Unix) {
@@ -507,6 +509,21 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
                 _ => UserSel::Name(v),
             };
             rule.group.replace(g).is_some()
+        }
+        "reach" => {
+            let r = std::str::from_utf8(&v)
+                .ok()
+                .and_then(Reach::parse)
+                .filter(|r| *r != Reach::Unknown);
+            match r {
+                Some(r) => rule.reach.replace(r).is_some(),
+                None => {
+                    return fail(
+                        &i[name.len() + 1..],
+                        "a reach after reach=: local, link-local, private or public",
+                    );
+                }
+            }
         }
         _ => rule.container.replace(v).is_some(),
     };

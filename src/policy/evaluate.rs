@@ -75,6 +75,7 @@ pub fn subject<'a>(v: &'a View<'_>, s: &'a Socket) -> Subject<'a> {
             }) => Some((*ifindex != 0).then(|| ifname.as_deref().unwrap_or(b""))),
             _ => None,
         },
+        reach: v.reach(s).map(|r| r.0),
     }
 }
 

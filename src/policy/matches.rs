@@ -7,6 +7,7 @@ use super::{AccessSel, Addr, NetnsSel, Ports, Rule, UserSel, canonical};
 use crate::model::exposure::{Exposure, classify};
 use crate::model::kinds::Access;
 use crate::model::owners::ExeId;
+use crate::model::reach::Reach;
 use crate::model::socket::{Family, Proto};
 use crate::parse::policy::mask;
 
@@ -48,6 +49,8 @@ pub struct Subject<'a> {
     pub unix: Option<UnixFacts<'a>>,
     /// A packet socket's interface: `None` when bound to every interface.
     pub iface: Option<Option<&'a [u8]>>,
+    /// Who can reach it (`None`: not computed, matches no `reach=`).
+    pub reach: Option<Reach>,
 }
 
 /// What unix rules look at.
@@ -100,6 +103,9 @@ impl Rule {
             && self.addr_matches(s.ip)
             && self.netns_matches(&s.netns)
             && self.kind_matches(s)
+            && self
+                .reach
+                .is_none_or(|max| s.reach.is_some_and(|r| r <= max))
             && (!self.names_process() || s.procs.iter().any(|p| self.proc_matches(p)))
     }
 

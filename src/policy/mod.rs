@@ -18,6 +18,7 @@
 pub mod evaluate;
 pub mod matches;
 
+use crate::model::reach::Reach;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -118,6 +119,9 @@ pub struct Rule {
     pub netns: Option<NetnsSel>,
     /// A container id or a prefix of it, or an LXC container name.
     pub container: Option<Vec<u8>>,
+    /// `reach=CLASS`: allowed only when the socket's reach is at most CLASS
+    /// (local < link-local < private < public; unknown is above them all).
+    pub reach: Option<Reach>,
     pub user: Option<UserSel>,
     pub comm: Option<Vec<u8>>,
     pub exe: Option<Vec<u8>>,
@@ -147,6 +151,7 @@ impl Default for Rule {
             addr: Addr::Any,
             netns: None,
             container: None,
+            reach: None,
             user: None,
             comm: None,
             exe: None,
@@ -298,6 +303,9 @@ impl Rule {
         }
         if let Some(c) = &self.container {
             q.push(format!("container={}", quote_value(c)));
+        }
+        if let Some(r) = self.reach {
+            q.push(format!("reach={}", r.name()));
         }
         match &self.user {
             None => {}

@@ -490,6 +490,7 @@ fn subj<'a>(proto: Proto, ip: &str, port: u16, procs: Vec<ProcFacts<'a>>) -> Sub
         },
         ip,
         port,
+        reach: None,
         netns: NetnsFacts {
             host: true,
             inode: Some(4026531840),
@@ -733,4 +734,34 @@ fn match_packet_ethertypes_and_interfaces() {
     s.port = 3;
     assert!(m("allow packet all all", &s));
     assert!(!m("allow packet all eth0", &s));
+}
+
+#[test]
+fn reach_qualifier_parses_displays_and_matches_at_most_its_class() {
+    let r = one("allow tcp 9100 * REACH=Private");
+    assert_eq!(r.reach, Some(Reach::Private));
+    assert_eq!(r.to_string(), "allow tcp 9100 reach=private");
+    assert_eq!(one(&r.to_string()).reach, Some(Reach::Private));
+    for bad in [
+        "allow tcp 1 reach=unknown",
+        "allow tcp 1 reach=lan",
+        "allow tcp 1 reach=local reach=public",
+    ] {
+        assert!(parse(bad.as_bytes()).is_err(), "{bad}");
+    }
+    let mut s = subj(Proto::Tcp, "0.0.0.0", 9100, vec![]);
+    for (got, allowed) in [
+        (Some(Reach::Local), true),
+        (Some(Reach::LinkLocal), true),
+        (Some(Reach::Private), true),
+        (Some(Reach::Public), false),
+        (Some(Reach::Unknown), false),
+        (None, false),
+    ] {
+        s.reach = got;
+        assert_eq!(r.matches(&s), allowed, "{got:?}");
+    }
+    // Without reach= the reach does not matter.
+    s.reach = Some(Reach::Public);
+    assert!(one("allow tcp 9100").matches(&s));
 }

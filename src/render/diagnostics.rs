@@ -12,6 +12,33 @@ pub fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
     }
 }
 
+/// `--exposed` and the summary count sockets of unknown reach as exposed: say
+/// so, and which namespaces' addresses could not be read.
+pub fn unknown_reach_notice(view: &View<'_>, err: &mut dyn Write) {
+    let mut n = 0;
+    let mut where_: Vec<String> = Vec::new();
+    for s in view.sockets {
+        if view
+            .reach(s)
+            .is_some_and(|r| r.0 == crate::model::reach::Reach::Unknown)
+        {
+            n += 1;
+            let l = super::escape::terminal(view.ns(s).label().as_bytes());
+            if !where_.contains(&l) {
+                where_.push(l);
+            }
+        }
+    }
+    if n > 0 {
+        let _ = writeln!(
+            err,
+            "openports: reach of {n} socket{} is unknown (the addresses of {} could not be read): counted as exposed",
+            if n == 1 { "" } else { "s" },
+            where_.join(", ")
+        );
+    }
+}
+
 pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
     let hidden = c
         .sockets

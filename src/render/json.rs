@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::escape::{hex, json_str};
 use super::{View, addr_text};
 use crate::model::kinds::{Access, Detail, sock_type_name};
+use crate::model::reach::{ReachCtx, SockRef, Why};
 use crate::model::socket::{Socket, state_name};
 
 /// `"key":"text"` for untrusted bytes; adds `"key_hex":"…"` when they are not UTF-8.
@@ -74,6 +75,9 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
         v.exposure(s).name(),
         v.scope(s)
     );
+    if let Some(ctx) = v.reach {
+        reach_fields(v, ctx, s, out);
+    }
     match v.owner_kind(s).name() {
         Some(k) => {
             let _ = write!(out, "\"owner\":\"{k}\",\"processes\":[");
@@ -207,6 +211,75 @@ fn detail_keys(v: &View<'_>, d: &Detail, out: &mut String) {
             }
         }
     }
+}
+
+/// `"reach"`, `"reach_reason"`, `"reachable_on"`, `"published_by"`, `"publishes"`.
+fn reach_fields(v: &View<'_>, ctx: &ReachCtx, s: &Socket, out: &mut String) {
+    let me = SockRef::of(s);
+    let mut on = String::new();
+    let (r, why) = ctx.of(&me, &mut |a, cond, port| {
+        if !on.is_empty() {
+            on.push(',');
+        }
+        on.push('{');
+        opt_str(&mut on, "iface", a.iface.as_deref());
+        let _ = write!(on, ",\"addr\":\"{}\"", addr_text(a.ip));
+        if a.range {
+            let _ = write!(on, ",\"prefix\":{}", a.prefix.unwrap_or(32));
+        }
+        let _ = write!(on, ",\"class\":\"{}\"", a.class.name());
+        if let Some(p) = port {
+            let _ = write!(on, ",\"port\":{p}");
+        }
+        if cond {
+            on.push_str(",\"conditional\":\"if-dual-stack\"");
+        }
+        on.push('}');
+    });
+    let _ = write!(out, "\"reach\":\"{}\",", r.name());
+    opt_str(out, "reach_reason", why.map(Why::text));
+    let _ = write!(out, ",\"reachable_on\":[{on}],\"published_by\":");
+    let pubs = ctx.publishers(&me);
+    if pubs.is_empty() {
+        out.push_str("null");
+    } else {
+        out.push('[');
+        for (i, p) in pubs.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"pid\":{},\"host_addr\":\"{}\",\"host_port\":{}}}",
+                p.pid,
+                addr_text(p.host.ip),
+                p.host.port
+            );
+        }
+        out.push(']');
+    }
+    out.push_str(",\"publishes\":");
+    match ctx.forwarding(&me) {
+        Some(f) => {
+            let _ = write!(
+                out,
+                "{{\"addr\":\"{}\",\"port\":{},",
+                addr_text(f.to),
+                f.port
+            );
+            let ns = f.ns.map(|i| &v.namespaces[i as usize]);
+            match ns.and_then(|n| n.inode) {
+                Some(i) => {
+                    let _ = write!(out, "\"netns\":{i},");
+                }
+                None => out.push_str("\"netns\":null,"),
+            }
+            opt_str(out, "container", ns.and_then(|n| n.container.as_deref()));
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    out.push(',');
 }
 
 pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {

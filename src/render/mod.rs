@@ -1,6 +1,7 @@
 //! Output: the table and NDJSON writers. Both read a [`View`] and write to any
 //! `impl Write`; all escaping of untrusted text happens here (see [`escape`]).
 
+pub mod addresses;
 pub mod baseline;
 pub mod check;
 pub mod diagnostics;
@@ -16,6 +17,7 @@ use std::net::IpAddr;
 use crate::model::exposure::Exposure;
 use crate::model::netns::Netns;
 use crate::model::owners::{Owner, OwnerIndex, ProcInfo};
+use crate::model::reach::{Reach, ReachCtx, SockRef, Why};
 use crate::model::socket::{Endpoint, Socket};
 
 /// Why a socket has no listed owner, or that it has one.
@@ -62,6 +64,8 @@ pub struct View<'a> {
     pub color: bool,
     /// Show the Netns column.
     pub netns_column: bool,
+    /// Addresses and published ports, when something needs reach.
+    pub reach: Option<&'a ReachCtx>,
 }
 
 impl View<'_> {
@@ -98,6 +102,11 @@ impl View<'_> {
     /// wildcard is not host exposure).
     pub fn scope(&self, s: &Socket) -> &'static str {
         if self.ns(s).host { "host" } else { "netns" }
+    }
+
+    /// Who can reach `s` (`None` when reach was not computed for this run).
+    pub fn reach(&self, s: &Socket) -> Option<(Reach, Option<Why>)> {
+        Some(self.reach?.verdict(&SockRef::of(s)))
     }
 
     pub fn user_name(&self, uid: u32) -> Option<&str> {

@@ -3,6 +3,7 @@
 use super::{OwnerKind, View};
 use crate::collect::Collected;
 use crate::model::kinds::Access;
+use crate::model::reach::{Reach, SockRef};
 use crate::model::socket::Socket;
 
 /// One line for a person at a terminal: how many listeners, where, how exposed,
@@ -15,6 +16,32 @@ pub fn summary(c: &Collected, view: &View<'_>) -> String {
     ns.dedup();
     let mut by_class: Vec<String> = Vec::new();
     let mut exposed = 0;
+    let mut public: Vec<String> = Vec::new();
+    if let Some(ctx) = view.reach {
+        // Inet listeners by reach: who could connect, and the public addresses
+        // they would use. Packet and unix sockets by exposure, below.
+        let mut counts = [0usize; 5];
+        for s in listening.iter().filter(|s| s.detail.is_none()) {
+            let (r, _) = ctx.of(&SockRef::of(s), &mut |a, _, _| {
+                if a.class == Exposure::Public {
+                    let t = match &a.iface {
+                        Some(i) => format!("{} ({})", a.ip, super::escape::terminal(i.as_bytes())),
+                        None => a.ip.to_string(),
+                    };
+                    if !public.contains(&t) {
+                        public.push(t);
+                    }
+                }
+            });
+            counts[r as usize] += 1;
+        }
+        for r in Reach::ALL {
+            if r != Reach::Local && counts[r as usize] > 0 {
+                exposed += counts[r as usize];
+                by_class.push(format!("{} {}", r.name(), counts[r as usize]));
+            }
+        }
+    }
     for class in Exposure::ALL {
         // Reachable from this host only: not exposed.
         if !class.is_exposed() {
@@ -22,6 +49,7 @@ pub fn summary(c: &Collected, view: &View<'_>) -> String {
         }
         let n = listening
             .iter()
+            .filter(|s| view.reach.is_none() || s.detail.is_some())
             .filter(|s| view.exposure(s) == class)
             .count();
         if n > 0 {
@@ -49,6 +77,9 @@ pub fn summary(c: &Collected, view: &View<'_>) -> String {
     );
     if !by_class.is_empty() {
         line.push_str(&format!(" ({})", by_class.join(", ")));
+    }
+    if !public.is_empty() {
+        line.push_str(&format!(" on public {}", public.join(", ")));
     }
     // Unix sockets are never reachable from other hosts; what matters is who on
     // this host may connect.

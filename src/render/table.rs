@@ -90,7 +90,7 @@ fn cell(v: &View<'_>, s: &Socket, col: Col, out: &mut String) {
         Col::SendQ => push_u64(out, s.send_q.into()),
         Col::Local => push_endpoint(out, &s.local),
         Col::Peer => push_endpoint(out, &s.remote),
-        Col::Exposure => out.push_str(v.exposure(s).name()),
+        Col::Exposure => push_exposure(v, s, out),
         Col::Uid => push_u64(out, s.uid.into()),
         Col::Inode => push_u64(out, s.inode),
         Col::Access => {}
@@ -150,6 +150,79 @@ fn detail_cell(v: &View<'_>, s: &Socket, d: &Detail, col: Col, out: &mut String)
             };
             cell(v, &plain, col, out)
         }
+    }
+}
+
+/// Addresses shown in the Exposure cell before `+N`.
+const SHOWN_ADDRS: usize = 3;
+
+/// `EXPOSURE/REACH[:ADDR,…]`: the class of the bound address, then who can reach
+/// the socket and on which addresses (`?` before an IPv4 address reachable only
+/// if the socket is dual-stack, `:PORT` for a host port that publishes it, `%IF`
+/// for link-local), or why nobody can (`:not-configured`, `:no-address`);
+/// `->ADDR:PORT` where a forwarder sends its connections.
+fn push_exposure(v: &View<'_>, s: &Socket, out: &mut String) {
+    out.push_str(v.exposure(s).name());
+    let Some(ctx) = v.reach else { return };
+    let me = crate::model::reach::SockRef::of(s);
+    // Most exposed first (unconditional before conditional), so that the
+    // addresses that matter are the ones shown before `+N`.
+    let mut all: Vec<(&crate::model::reach::IfAddr, bool, Option<u16>)> = Vec::new();
+    let (r, why) = ctx.of(&me, &mut |a, cond, port| all.push((a, cond, port)));
+    all.sort_by_key(|(a, cond, _)| {
+        (
+            std::cmp::Reverse(crate::model::reach::Reach::of_class(a.class)),
+            *cond,
+        )
+    });
+    let n = all.len();
+    let mut list = String::new();
+    for (k, (a, cond, port)) in all.iter().take(SHOWN_ADDRS).enumerate() {
+        list.push(if k == 0 { ':' } else { ',' });
+        if *cond {
+            list.push('?');
+        }
+        match port {
+            Some(p) => push_endpoint(
+                &mut list,
+                &crate::model::socket::Endpoint { ip: a.ip, port: *p },
+            ),
+            None => {
+                let _ = write!(list, "{}", a.ip);
+            }
+        }
+        if a.range {
+            let _ = write!(list, "/{}", a.prefix.unwrap_or(32));
+        }
+        if a.class == Exposure::LinkLocal
+            && a.ip.is_ipv6()
+            && let Some(i) = &a.iface
+        {
+            list.push('%');
+            list.push_str(&super::escape::terminal(i.as_bytes()));
+        }
+    }
+    out.push('/');
+    out.push_str(r.name());
+    out.push_str(&list);
+    if n > SHOWN_ADDRS {
+        let _ = write!(out, ",+{}", n - SHOWN_ADDRS);
+    }
+    match why {
+        Some(crate::model::reach::Why::NotConfigured) => out.push_str(":not-configured"),
+        Some(crate::model::reach::Why::NoAddress) => out.push_str(":no-address"),
+        _ => {}
+    }
+    if let Some(f) = ctx.forwarding(&me) {
+        out.push_str(if n == 0 && why.is_none() { ":" } else { "," });
+        out.push_str("->");
+        push_endpoint(
+            out,
+            &crate::model::socket::Endpoint {
+                ip: f.to,
+                port: f.port,
+            },
+        );
     }
 }
 
@@ -260,9 +333,11 @@ fn row_color(v: &View<'_>, s: &Socket) -> Option<&'static str> {
     }
     match v.exposure(s) {
         Exposure::Wildcard | Exposure::Public => Some(RED),
-        Exposure::Private | Exposure::LinkLocal | Exposure::Multicast | Exposure::Interface => {
-            Some(YELLOW)
-        }
+        Exposure::Private
+        | Exposure::LinkLocal
+        | Exposure::Multicast
+        | Exposure::Interface
+        | Exposure::Reserved => Some(YELLOW),
         Exposure::Loopback | Exposure::Local => None,
     }
 }
@@ -377,6 +452,7 @@ mod tests {
             header: true,
             color: false,
             netns_column: true,
+            reach: None,
         };
         let mut buf = String::new();
         for s in &socks {

@@ -1,0 +1,32 @@
+//! `openports addresses`: the interfaces and addresses of every namespace (what
+//! `ip -br addr` shows, for all namespaces, without iproute2).
+
+use std::io::Write;
+
+use crate::cli::{Config, Format};
+use crate::collect::collect_addresses;
+use crate::error::{Error, Exit};
+use crate::render::addresses;
+
+pub fn run_addresses(
+    cfg: &Config,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Exit, Error> {
+    let snap = collect_addresses(cfg)?;
+    for w in &snap.warnings {
+        let _ = writeln!(err, "openports: {w}");
+    }
+    match cfg.format {
+        Format::Table => addresses::table(
+            &snap.namespaces,
+            &snap.addrs,
+            &snap.selected,
+            cfg.header,
+            out,
+        )?,
+        Format::Json => addresses::json(&snap.namespaces, &snap.addrs, &snap.selected, out)?,
+    }
+    out.flush()?;
+    Ok(Exit::Ok)
+}
