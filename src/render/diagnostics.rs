@@ -17,7 +17,8 @@ pub fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
 pub fn unknown_reach_notice(view: &View<'_>, err: &mut dyn Write) {
     let mut n = 0;
     let mut where_: Vec<String> = Vec::new();
-    for s in view.sockets {
+    // Packet and unix sockets are listed by their exposure, not by reach.
+    for s in view.sockets.iter().filter(|s| s.detail.is_none()) {
         if view
             .reach(s)
             .is_some_and(|r| r.0 == crate::model::reach::Reach::Unknown)
