@@ -1011,6 +1011,7 @@ mod property {
                 users: &users,
                 groups: &users,
                 full_visibility: true,
+                unseen: None,
                 extended: true,
                 header: true,
                 color,

@@ -15,7 +15,7 @@ use crate::model::socket::{Proto, Socket};
 use crate::policy::evaluate::is_checked;
 use crate::policy::{self, AccessSel, Addr, NetnsSel, Rule, UserSel};
 use crate::proc::ProcRoot;
-use crate::render::baseline::write_rules;
+use crate::render::baseline::{BaselineRule, write_rules};
 use crate::render::escape::terminal;
 use crate::render::{OwnerKind, View, listeners};
 
@@ -40,7 +40,7 @@ fn ns_qualifiers(v: &View<'_>, s: &Socket) -> (Option<NetnsSel>, Option<Vec<u8>>
 
 /// The rules of a baseline, in the view's order (namespace, protocol, port,
 /// address), one per distinct listener, each with a note for the comment.
-pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option<&'static str>)> {
+pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for s in v.sockets.iter().filter(|s| is_checked(s, include_loopback)) {
@@ -52,9 +52,13 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option
             .find_map(|(_, o)| v.procs.get(&o.pid))
             .map(|p| p.comm.clone());
         let note = match v.owner_kind(s) {
-            OwnerKind::Kernel => Some("kernel socket: no process holds it"),
-            OwnerKind::Hidden => Some("owner hidden from openports"),
-            OwnerKind::None => Some("no owner"),
+            OwnerKind::Kernel => Some("kernel socket: no process holds it".into()),
+            OwnerKind::Hidden => Some("owner hidden from openports".into()),
+            OwnerKind::Unseen => Some(format!(
+                "no visible holder: {}",
+                v.unseen.unwrap_or_default()
+            )),
+            OwnerKind::None => Some("no owner".into()),
             OwnerKind::Process | OwnerKind::NotLooked => None,
         };
         let mut rule = Rule {
@@ -106,8 +110,25 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<(Rule, Option
             }
             None => {}
         }
+        // A namespace that could not be identified (a non-root run) cannot be
+        // named: a rule without netns= would allow the port in every one.
+        let ns = v.ns(s);
+        let disabled = rule.netns.is_none() && rule.container.is_none();
+        let note = if disabled {
+            Some(format!(
+                "namespace {} could not be identified (run as root): a rule without netns= would allow every namespace{}",
+                terminal(ns.label().as_bytes()),
+                note.map(|n| format!("; {n}")).unwrap_or_default()
+            ))
+        } else {
+            note
+        };
         if seen.insert(rule.to_string()) {
-            out.push((rule, note));
+            out.push(BaselineRule {
+                rule,
+                note,
+                disabled,
+            });
         }
     }
     out
@@ -291,6 +312,13 @@ pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> R
             listeners(hidden)
         );
     }
+    let disabled = rules.iter().filter(|r| r.disabled).count();
+    if disabled > 0 {
+        let _ = writeln!(
+            text,
+            "# {disabled} rule(s) are commented out: their namespaces could not be identified\n# (run as root), and a rule without netns= would allow the port in every namespace."
+        );
+    }
     write_rules(&mut text, &rules);
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -304,5 +332,6 @@ pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> R
             ),
         );
     }
+    crate::render::diagnostics::unseen_notice(&c, &view, err);
     Ok(Exit::Ok)
 }

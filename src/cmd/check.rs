@@ -204,5 +204,6 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             ),
         );
     }
+    crate::render::diagnostics::unseen_notice(&c, &view, err);
     Ok(exit)
 }

@@ -20,6 +20,7 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     if cfg.exposed || cfg.summary {
         diagnostics::unknown_reach_notice(&view, err);
     }
+    diagnostics::unseen_notice(&c, &view, err);
     if cfg.summary {
         crate::render::diag(err, &summary::summary(&c, &view));
     }

@@ -182,6 +182,7 @@ fn view(w: &World) -> View<'_> {
         users: &w.users,
         groups: &w.users,
         full_visibility: true,
+        unseen: None,
         extended: false,
         header: true,
         color: false,

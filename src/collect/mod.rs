@@ -23,7 +23,8 @@ use crate::render::{self, View};
 use filter::Filter;
 use tables::Diag;
 
-/// A passwd file larger than this is refused (a big directory has a few MiB).
+/// A passwd or group file larger than this is refused (a big directory has a
+/// few MiB).
 const MAX_PASSWD: u64 = 64 << 20;
 
 /// Everything one run gathered.
@@ -40,6 +41,9 @@ pub struct Collected {
     pub full_visibility: bool,
     /// Why owners may be hidden (empty when everything was visible).
     pub hidden_reasons: Vec<String>,
+    /// Why sockets without a holder are not called kernel sockets although
+    /// every fd was read (see `owners::unseen_holders`).
+    pub unseen: Option<String>,
     /// Warnings to print once (malformed lines, unreadable files).
     pub warnings: Vec<String>,
     /// Addresses and published ports, read when something needs reach.
@@ -58,6 +62,7 @@ impl Collected {
             users: &self.users,
             groups: &self.groups,
             full_visibility: self.full_visibility,
+            unseen: self.unseen.as_deref(),
             extended: cfg.extended,
             header: cfg.header,
             color: cfg.color,
@@ -197,6 +202,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let mut hidden_reasons = Vec::new();
     let mut procs = HashMap::new();
     let mut full_visibility = true;
+    let mut unseen = None;
     if let Some(ix) = owners.as_mut() {
         // Threads with their own fd table: only when a socket is still ownerless.
         if sockets
@@ -227,6 +233,14 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
             hidden_reasons.push(format!(
                 "{shown_root} is mounted with hidepid, so other users' processes are invisible"
             ));
+        }
+        if full_visibility
+            && sockets
+                .iter()
+                .any(|s| s.inode != 0 && ix.get(s.inode).is_empty())
+        {
+            let dirs: Vec<String> = disc.list.iter().filter_map(|n| ns_dir(&src, n)).collect();
+            unseen = owners::unseen_holders(&src, ix, &dirs);
         }
         // The plain table needs only comm and the deleted-exe mark; uid, user
         // and command line are read for -e and JSON.
@@ -267,30 +281,22 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let needs_users =
         unix_names || (owners.is_some() && (cfg.extended || cfg.format == Format::Json));
     let users = if needs_users {
-        match proc::read_regular(&cfg.passwd, MAX_PASSWD) {
-            Ok(p) => parse::passwd::passwd_names(&p),
-            // No /etc/passwd (an initramfs): uids are shown as numbers.
-            Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound
-                    && cfg.passwd == std::path::Path::new("/etc/passwd") =>
-            {
-                HashMap::new()
-            }
-            Err(e) => {
-                diag.warn(format!(
-                    "cannot read {}: {e}: users are shown as uids",
-                    render::escape::terminal(cfg.passwd.as_os_str().as_encoded_bytes())
-                ));
-                HashMap::new()
-            }
-        }
+        read_names(
+            &cfg.passwd,
+            "/etc/passwd",
+            "users are shown as uids",
+            &mut diag,
+        )
     } else {
         HashMap::new()
     };
     let groups = if unix_names {
-        std::fs::read(&cfg.group)
-            .map(|p| parse::passwd::passwd_names(&p))
-            .unwrap_or_default()
+        read_names(
+            &cfg.group,
+            "/etc/group",
+            "groups are shown as gids",
+            &mut diag,
+        )
     } else {
         HashMap::new()
     };
@@ -312,8 +318,14 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
     let anonymous = disc.list.iter().filter(|n| n.inode.is_none()).count();
     if anonymous > 0 && disc.unreadable > 0 {
         diag.warn(format!(
-            "the namespace links of {} processes are not readable (not root): {anonymous} network namespace(s) were told apart by /proc/PID/net alone and have no inode (netns null)",
-            disc.unreadable
+            "the namespace links of {} processes are not readable (not root): {anonymous} network namespace(s) were told apart by /proc/PID/net alone, have no inode (netns null) and no name, and are labelled {}",
+            disc.unreadable,
+            disc.list
+                .iter()
+                .filter(|n| n.inode.is_none())
+                .map(|n| n.label())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(Collected {
@@ -325,6 +337,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
         groups,
         full_visibility,
         hidden_reasons,
+        unseen,
         warnings: diag.warnings,
         reach,
     })
@@ -343,7 +356,7 @@ pub struct AddrSnapshot {
 /// Discover the namespaces and read the address files of those `-N` selects
 /// (no socket tables, no fd walk).
 pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
-    let shown_root = cfg.root.display();
+    let shown_root = render::escape::terminal(cfg.root.as_os_str().as_encoded_bytes());
     let src = ProcRoot::new(&cfg.root)
         .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
         .with_byte_order(cfg.byte_order);
@@ -370,9 +383,10 @@ pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
         .collect();
     if !unread.is_empty() {
         warnings.push(format!(
-            "{} network namespace(s) with no process to read their addresses through: {}",
+            "{} network namespace(s) with no process to read their addresses through: {}{}",
             unread.len(),
-            unread.join(", ")
+            unread.join(", "),
+            unplaced_note(&disc.list)
         ));
     }
     if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
@@ -408,6 +422,34 @@ fn reach_ctx(
     }
     ReachCtx::new(found, sockets)
 }
+
+/// id → name from a passwd or group file: a regular file of at most
+/// `MAX_PASSWD` bytes (a FIFO would hang the run, `/dev/zero` never end). A
+/// missing default file (an initramfs) is silent, anything else a warning.
+fn read_names(
+    path: &std::path::Path,
+    default: &str,
+    then: &str,
+    diag: &mut Diag,
+) -> HashMap<u32, String> {
+    match proc::read_regular(path, MAX_PASSWD) {
+        Ok(p) => parse::passwd::passwd_names(&p),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && path == std::path::Path::new(default) =>
+        {
+            HashMap::new()
+        }
+        Err(e) => {
+            diag.warn(format!(
+                "cannot read {}: {e}: {then}",
+                render::escape::terminal(path.as_os_str().as_encoded_bytes())
+            ));
+            HashMap::new()
+        }
+    }
+}
+
 /// Which namespaces to read: all, or those `-N` names.
 fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
     if cfg.netns.is_empty() {
@@ -503,9 +545,10 @@ fn plan(
     }
     if !unreachable.is_empty() {
         diag.warn(format!(
-            "{} network namespace(s) with no process to read their tables through: {}",
+            "{} network namespace(s) with no process to read their tables through: {}{}",
             unreachable.len(),
-            unreachable.join(", ")
+            unreachable.join(", "),
+            unplaced_note(list)
         ));
     }
     (units, enter)
@@ -522,6 +565,24 @@ fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
             .map(|p| format!("{p}/net"))
             .find(|d| src.path(d).is_dir())
     }
+}
+
+/// When some processes could not be placed by their namespace link (a non-root
+/// run), "a namespace with no process" only means none was identified in it:
+/// its processes may be among those of the unidentified namespaces.
+fn unplaced_note(list: &[Netns]) -> String {
+    let anon: Vec<String> = list
+        .iter()
+        .filter(|n| n.inode.is_none())
+        .map(|n| n.label())
+        .collect();
+    if anon.is_empty() {
+        return String::new();
+    }
+    format!(
+        " (no process was identified in them: the processes whose namespace links are unreadable without root, listed under {}, may be theirs)",
+        anon.join(", ")
+    )
 }
 
 /// Read namespaces that no process is in by entering them (`setns`).
@@ -568,9 +629,10 @@ fn read_entered(
             ""
         };
         diag.warn(format!(
-            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}",
+            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}{}",
             failed.len(),
-            failed.join(", ")
+            failed.join(", "),
+            unplaced_note(list)
         ));
     }
 }

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::model::owners::{ExeId, Owner, OwnerIndex, ProcInfo};
 use crate::parse::links::{socket_link, split_deleted};
 use crate::parse::parse_u32;
-use crate::parse::process::{join_argv, stat_comm, status_uid};
+use crate::parse::process::{
+    PF_KTHREAD, fdinfo_scm_fds, join_argv, stat_comm, stat_flags, status_uid,
+};
 use crate::proc::{Dir, ProcRoot, file_id, sys};
 
 /// Join what several walkers found.
@@ -169,6 +171,84 @@ pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
     }
     if !more.is_empty() {
         ix.merge(more);
+    }
+}
+
+/// Why an ownerless socket cannot be called a kernel socket although every
+/// process's fds were read; `None` when it can. A socket without a holder is a
+/// kernel socket (NFS, lockd, WireGuard) only when every process is visible
+/// and no fd is in flight:
+///
+/// - in a child PID namespace (a container with host networking but its own
+///   PID namespace, `unshare -p -f --mount-proc`), the holders in the other PID
+///   namespaces are not in this /proc. Kernel threads live only in the initial
+///   PID namespace: if PID 2 is not one (kthreadd), this /proc is not the host's;
+/// - a socket sent in an SCM_RIGHTS message and closed by its sender is held by
+///   the message, by no fd table, until someone receives it: a unix socket's
+///   `fdinfo` counts the fds waiting in its queue (`scm_fds:`).
+///
+/// `unix_dirs` are the `net` directories of the namespaces read (for the
+/// inodes of their unix sockets). A fixture tree is taken as it was recorded:
+/// only fds it records in flight count.
+pub fn unseen_holders(src: &ProcRoot, ix: &OwnerIndex, unix_dirs: &[String]) -> Option<String> {
+    let kthreadd = !src.is_live()
+        || src
+            .read_capped("2/stat", 4096)
+            .ok()
+            .and_then(|s| stat_flags(&s))
+            .is_some_and(|f| f & PF_KTHREAD != 0);
+    if !kthreadd {
+        return Some(
+            "this /proc is a child PID namespace's (no kernel threads, PID 1 is not the host's init): holders in other PID namespaces cannot be seen"
+                .into(),
+        );
+    }
+    let mut unix: Vec<u64> = Vec::new();
+    for dir in unix_dirs {
+        if let Ok(t) = src.read_capped(format!("{dir}/unix"), 64 << 20) {
+            unix.extend(
+                crate::parse::lines::Lines::new(&t)
+                    .skip(1)
+                    .filter_map(|l| crate::parse::kinds::unix_line(l).ok())
+                    .map(|r| r.inode),
+            );
+        }
+    }
+    unix.sort_unstable();
+    unix.dedup();
+    let (mut shown, mut in_flight, mut first) = (false, 0u64, None);
+    for &(inode, o) in ix.entries() {
+        if unix.binary_search(&inode).is_err() {
+            continue;
+        }
+        let rel = if o.tid == 0 {
+            format!("{}/fdinfo/{}", o.pid, o.fd)
+        } else {
+            format!("{}/task/{}/fdinfo/{}", o.pid, o.tid, o.fd)
+        };
+        let Some(n) = src
+            .read_capped(rel, 4096)
+            .ok()
+            .and_then(|i| fdinfo_scm_fds(&i))
+        else {
+            continue;
+        };
+        shown = true;
+        if n > 0 {
+            in_flight += n;
+            first.get_or_insert(o);
+        }
+    }
+    match first {
+        Some(o) => Some(format!(
+            "{in_flight} fds are in flight in unix socket messages (one queue: pid {} fd {}): an ownerless socket may be one of them",
+            o.pid, o.fd
+        )),
+        None if !shown && !unix.is_empty() && src.is_live() => Some(
+            "this kernel does not show fds in flight in unix socket messages (no scm_fds in fdinfo): an ownerless socket may be one of them"
+                .into(),
+        ),
+        None => None,
     }
 }
 

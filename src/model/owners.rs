@@ -41,6 +41,11 @@ impl OwnerIndex {
         &self.entries[lo..hi]
     }
 
+    /// Every (inode, owner), by inode.
+    pub fn entries(&self) -> &[(u64, Owner)] {
+        &self.entries
+    }
+
     /// Add more entries (the fd tables of threads).
     pub fn merge(&mut self, more: Vec<(u64, Owner)>) {
         self.entries.extend(more);

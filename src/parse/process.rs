@@ -29,6 +29,29 @@ pub fn stat_comm(stat: &[u8]) -> Option<&[u8]> {
     Some(&stat[open + 1..close])
 }
 
+/// The `flags` field (`PF_*`) of `/proc/PID/stat`: the 7th field after the
+/// comm's closing `)` (`state ppid pgrp session tty_nr tpgid flags`).
+pub fn stat_flags(stat: &[u8]) -> Option<u64> {
+    let close = memchr::memrchr(b')', stat)?;
+    let mut f = stat[close + 1..]
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty());
+    std::str::from_utf8(f.nth(6)?).ok()?.parse().ok()
+}
+
+/// `PF_KTHREAD`: the task is a kernel thread (`include/linux/sched.h`).
+pub const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// The number in `scm_fds: N` of a unix socket's `/proc/PID/fdinfo/FD`: how
+/// many fds wait in flight in its receive queue (`net/unix/af_unix.c`,
+/// `unix_show_fdinfo`). `None` when the file has no such line.
+pub fn fdinfo_scm_fds(fdinfo: &[u8]) -> Option<u64> {
+    crate::parse::lines::Lines::new(fdinfo).find_map(|l| {
+        let v = l.strip_prefix(b"scm_fds:")?;
+        std::str::from_utf8(v).ok()?.trim().parse().ok()
+    })
+}
+
 /// NUL-separated argv → one line with spaces (trailing NULs dropped).
 pub fn join_argv(raw: &[u8]) -> Vec<u8> {
     let trimmed = match raw.iter().rposition(|&b| b != 0) {
@@ -61,6 +84,21 @@ mod tests {
     }
 
     #[test]
+    fn fdinfo_of_unix_sockets_on_linux_6_18() {
+        // /proc/PID/fdinfo/N of a unix socket with one fd in flight, and of a
+        // TCP socket (no scm_fds line).
+        assert_eq!(
+            fdinfo_scm_fds(b"pos:\t0\nflags:\t02\nmnt_id:\t9\nino:\t1430377\nscm_fds: 1\n"),
+            Some(1)
+        );
+        assert_eq!(
+            fdinfo_scm_fds(b"pos:\t0\nflags:\t02\nmnt_id:\t9\nino:\t1430376\n"),
+            None
+        );
+        assert_eq!(fdinfo_scm_fds(b"scm_fds: x\n"), None);
+    }
+
+    #[test]
     fn proc_pid_status_uid_and_stat_comm() {
         // Head of /proc/self/status on Linux 6.18.
         let status = b"Name:\tcat\nUmask:\t0022\nState:\tR (running)\nTgid:\t7001\nNgid:\t0\nPid:\t7001\nPPid:\t6990\nTracerPid:\t0\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
@@ -73,5 +111,13 @@ mod tests {
         assert_eq!(stat_comm(b"1 (systemd) S 0 1 1"), Some(&b"systemd"[..]));
         assert_eq!(stat_comm(b"no parens"), None);
         assert_eq!(stat_comm(b") (x"), None);
+        // /proc/2/stat of kthreadd on Linux 6.18 (flags 2129984 = PF_KTHREAD | …)
+        // and /proc/1/stat of an init in a child PID namespace (flags 4194560).
+        let kthreadd = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 2 0 0";
+        assert_eq!(stat_flags(kthreadd), Some(2129984));
+        assert_ne!(stat_flags(kthreadd).unwrap() & PF_KTHREAD, 0);
+        let init = b"1 (sh) S 0 1 1 34816 1 4194560 207 0 0 0 0 0 0 0 20 0 1 0";
+        assert_eq!(stat_flags(init).unwrap() & PF_KTHREAD, 0);
+        assert_eq!(stat_flags(b"7 (a) b) S 1"), None);
     }
 }

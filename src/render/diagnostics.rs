@@ -56,3 +56,21 @@ pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
         );
     }
 }
+
+/// One notice when sockets without a holder are not called kernel sockets,
+/// with the reason (a child PID namespace, fds in flight).
+pub fn unseen_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
+    let n = c
+        .sockets
+        .iter()
+        .filter(|s| view.owner_kind(s) == OwnerKind::Unseen)
+        .count();
+    if let (true, Some(why)) = (n > 0, &c.unseen) {
+        super::diag(
+            err,
+            &format!(
+                "openports: {n} sockets have no visible holder, which does not make them kernel sockets: {why}"
+            ),
+        );
+    }
+}

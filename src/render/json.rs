@@ -80,7 +80,12 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
     }
     match v.owner_kind(s).name() {
         Some(k) => {
-            let _ = write!(out, "\"owner\":\"{k}\",\"processes\":[");
+            let _ = write!(out, "\"owner\":\"{k}\",");
+            if let Some(why) = v.owner_reason(s) {
+                bytes_field(out, "owner_reason", why.as_bytes());
+                out.push(',');
+            }
+            out.push_str("\"processes\":[");
         }
         None => {
             out.push_str("\"owner\":null,\"processes\":null}");

@@ -29,6 +29,10 @@ pub enum OwnerKind {
     Kernel,
     /// Not every process's fds could be read: the holder may be hidden.
     Hidden,
+    /// Every fd was read and none holds it, but that does not make it a kernel
+    /// socket: not every process is in this /proc (a child PID namespace), or
+    /// fds are in flight in unix socket messages. [`View::unseen`] says which.
+    Unseen,
     /// inode 0: TIME-WAIT and request sockets belong to no file.
     None,
     /// Owners were not looked up (`--no-processes`).
@@ -41,6 +45,7 @@ impl OwnerKind {
             OwnerKind::Process => Some("process"),
             OwnerKind::Kernel => Some("kernel"),
             OwnerKind::Hidden => Some("hidden"),
+            OwnerKind::Unseen => Some("no_visible_holder"),
             OwnerKind::None => Some("none"),
             OwnerKind::NotLooked => None,
         }
@@ -59,6 +64,9 @@ pub struct View<'a> {
     pub groups: &'a HashMap<u32, String>,
     /// Every process's fds could be read.
     pub full_visibility: bool,
+    /// Why, although every fd could be read, a socket without a holder is not
+    /// known to be a kernel socket (a child PID namespace, fds in flight).
+    pub unseen: Option<&'a str>,
     pub extended: bool,
     pub header: bool,
     pub color: bool,
@@ -83,10 +91,20 @@ impl View<'_> {
             OwnerKind::None
         } else if !self.owners_of(s).is_empty() {
             OwnerKind::Process
-        } else if self.full_visibility {
-            OwnerKind::Kernel
-        } else {
+        } else if !self.full_visibility {
             OwnerKind::Hidden
+        } else if self.unseen.is_some() {
+            OwnerKind::Unseen
+        } else {
+            OwnerKind::Kernel
+        }
+    }
+
+    /// Why a socket has no listed holder, for JSON's `owner_reason`.
+    pub fn owner_reason(&self, s: &Socket) -> Option<&str> {
+        match self.owner_kind(s) {
+            OwnerKind::Unseen => self.unseen,
+            _ => None,
         }
     }
 

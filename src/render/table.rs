@@ -272,6 +272,7 @@ fn push_process(v: &View<'_>, s: &Socket, out: &mut String) {
     match v.owner_kind(s) {
         OwnerKind::Process => {}
         OwnerKind::Kernel => return out.push_str("[kernel]"),
+        OwnerKind::Unseen => return out.push_str("[no visible holder]"),
         OwnerKind::Hidden => return out.push_str("[hidden]"),
         OwnerKind::None => return out.push_str("[none]"),
         OwnerKind::NotLooked => return,
@@ -448,6 +449,7 @@ mod tests {
             users: &users,
             groups: &users,
             full_visibility: true,
+            unseen: None,
             extended: true,
             header: true,
             color: false,
