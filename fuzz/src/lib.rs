@@ -20,7 +20,7 @@ use openports::error::Exit;
 use openports::model::socket::{Family, Proto};
 use openports::parse::inet::{self, ByteOrder, InetRow, TableKind};
 use openports::parse::lines::{Line, Lines, scan};
-use openports::parse::{links, passwd, process};
+use openports::parse::{kinds, links, passwd, process};
 use openports::render::escape;
 
 /// One fuzz target: its name (the file `fuzz_targets/NAME.rs`) and body.
@@ -50,6 +50,22 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "inet_raw",
         body: inet_raw,
+    },
+    Target {
+        name: "packet",
+        body: packet,
+    },
+    Target {
+        name: "unix",
+        body: unix,
+    },
+    Target {
+        name: "sctp",
+        body: sctp,
+    },
+    Target {
+        name: "ifnames",
+        body: ifnames,
     },
     Target {
         name: "link",
@@ -88,6 +104,168 @@ const LINK_CAP: usize = 4096; // PATH_MAX: a symlink target is never longer
 const TEXT_CAP: usize = 64 * 1024;
 const LINES_CAP: usize = 16 * 1024;
 const RUN_CAP: usize = 64 * 1024;
+
+// ---------------------------------------------------------------------------
+// packet, unix and SCTP tables, interface names (issue 14)
+
+/// Every data line of a `/proc/net/packet`: a parsed row printed again in the
+/// kernel's format (`packet_seq_show`) parses to the same row; an error points
+/// into the line.
+pub fn packet(data: &[u8]) {
+    if data.len() > TABLE_CAP {
+        return;
+    }
+    for line in Lines::new(data).skip(1) {
+        match kinds::packet_line(line) {
+            Ok(r) => {
+                let again = format!(
+                    "0000000000000000 3      {:<4} {:04x}   {:<5} {} {:<6} {:<6} {:<6}",
+                    r.sock_type,
+                    r.protocol,
+                    r.ifindex,
+                    u8::from(r.running),
+                    r.rmem,
+                    r.uid,
+                    r.inode
+                );
+                assert_eq!(kinds::packet_line(again.as_bytes()), Ok(r), "{line:?}");
+            }
+            Err(e) => assert!(e.col >= 1 && e.col <= line.len() + 1, "{e}: {line:?}"),
+        }
+    }
+}
+
+/// Every data line of a `/proc/net/unix`: a name is at most 108 bytes and has
+/// no newline; the row printed again (`unix_seq_show`) parses the same; the
+/// name as the table shows it cannot steer a terminal.
+pub fn unix(data: &[u8]) {
+    if data.len() > TABLE_CAP {
+        return;
+    }
+    for line in Lines::new(data).skip(1) {
+        match kinds::unix_line(line) {
+            Ok(r) => {
+                let mut again = format!(
+                    "0000000000000000: {:08X} 00000000 {:08X} {:04X} {:02X} {:5}",
+                    r.refcnt, r.flags, r.sock_type, r.st, r.inode
+                )
+                .into_bytes();
+                if let Some(n) = r.name {
+                    assert!(
+                        n.len() <= kinds::UNIX_NAME_MAX && !n.contains(&b'\n'),
+                        "{n:?}"
+                    );
+                    again.push(b' ');
+                    again.extend_from_slice(n);
+                    assert_no_controls(escape::terminal(n).as_bytes(), "unix name");
+                }
+                assert_eq!(kinds::unix_line(&again), Ok(r), "{line:?}");
+            }
+            Err(e) => assert!(e.col >= 1 && e.col <= line.len() + 1, "{e}: {line:?}"),
+        }
+    }
+}
+
+/// `/proc/net/sctp/eps` (first byte even) or `assocs` (odd): rows printed
+/// again in the kernel's format parse the same.
+pub fn sctp(data: &[u8]) {
+    if data.len() > TABLE_CAP {
+        return;
+    }
+    let assocs = data.starts_with(b" ASSOC") || data.first().is_some_and(|b| b % 2 == 1);
+    let addrs = |v: &mut String, a: &[(std::net::IpAddr, bool)]| {
+        for (ip, primary) in a {
+            if *primary {
+                v.push('*');
+            }
+            v.push_str(&sctp_text(*ip));
+            v.push(' ');
+        }
+    };
+    for line in Lines::new(data).skip(1) {
+        if assocs {
+            match kinds::sctp_assoc_line(line) {
+                Ok(r) => {
+                    assert!(!r.laddrs.is_empty() && !r.raddrs.is_empty());
+                    let mut again = format!(
+                        "0 0 {} {} {} 0 {} {} {} {} {} {} {}  ",
+                        r.sty,
+                        r.sst,
+                        r.st,
+                        r.assoc_id as i32,
+                        r.tx_queue,
+                        r.rx_queue,
+                        r.uid,
+                        r.inode,
+                        r.lport,
+                        r.rport
+                    );
+                    addrs(&mut again, &r.laddrs);
+                    again.push_str("<-> ");
+                    addrs(&mut again, &r.raddrs);
+                    again.push_str("\t 1000 10");
+                    let back = kinds::sctp_assoc_line(again.as_bytes());
+                    // Negative queue lengths are clamped to 0 on the way in.
+                    assert_eq!(back, Ok(r), "{line:?} / {again:?}");
+                }
+                Err(e) => assert!(e.col >= 1 && e.col <= line.len() + 1, "{e}: {line:?}"),
+            }
+        } else {
+            match kinds::sctp_ep_line(line) {
+                Ok(r) => {
+                    assert!(!r.laddrs.is_empty());
+                    let mut again = format!(
+                        "0 0 {} {} 0 {} {} {} ",
+                        r.sty, r.sst, r.lport, r.uid, r.inode
+                    );
+                    let a: Vec<_> = r.laddrs.iter().map(|&ip| (ip, false)).collect();
+                    addrs(&mut again, &a);
+                    assert_eq!(kinds::sctp_ep_line(again.as_bytes()), Ok(r), "{line:?}");
+                }
+                Err(e) => assert!(e.col >= 1 && e.col <= line.len() + 1, "{e}: {line:?}"),
+            }
+        }
+    }
+}
+
+/// An address as `%pI4` / `%pI6` print it.
+fn sctp_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => a.to_string(),
+        std::net::IpAddr::V6(a) => a
+            .segments()
+            .iter()
+            .map(|s| format!("{s:04x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    }
+}
+
+/// `dev_mcast`, `igmp`, `if_inet6` (by the first byte): every name is a valid
+/// interface name and every index appears once.
+pub fn ifnames(data: &[u8]) {
+    if data.len() > TABLE_CAP {
+        return;
+    }
+    let kind = match data.first().map(|b| b % 3) {
+        Some(0) => kinds::IfFile::DevMcast,
+        Some(1) => kinds::IfFile::Igmp,
+        _ => kinds::IfFile::IfInet6,
+    };
+    let names = kinds::ifindex_names(kind, data);
+    let mut ix: Vec<u32> = names.iter().map(|n| n.0).collect();
+    ix.sort_unstable();
+    ix.dedup();
+    assert_eq!(ix.len(), names.len(), "an index twice: {names:?}");
+    for (_, n) in &names {
+        assert!(!n.is_empty() && n.len() < 16, "{n:?}");
+        assert!(
+            n.iter()
+                .all(|&b| b > b' ' && b != b'/' && b != b':' && b != 0x7f),
+            "{n:?}"
+        );
+    }
+}
 
 // ---------------------------------------------------------------------------
 // inet tables
@@ -602,6 +780,10 @@ pub const RUN_PARTS: &[&str] = &[
     "passwd",
     "policy",
     "/sys/kernel/hostname",
+    "net/packet",
+    "net/unix",
+    "net/sctp/eps",
+    "net/sctp/assocs",
 ];
 
 /// The pid of the process in a generated tree.
@@ -732,7 +914,11 @@ fn write_tree(root: &Path, parts: &[&[u8]]) -> io::Result<()> {
             n if n.starts_with('@') => {
                 let _ = symlink(os(part), pid.join(&n[1..]));
             }
-            n => fs::write(pid.join(n), part)?,
+            n => {
+                let p = pid.join(n);
+                fs::create_dir_all(p.parent().unwrap())?;
+                fs::write(p, part)?
+            }
         }
     }
     Ok(())
@@ -795,6 +981,9 @@ pub fn check_run(root: &Path, parts: &[&[u8]]) {
         "-e",
         "-tuw",
         "--udplite",
+        "-0",
+        "-x",
+        "-S",
     ];
 
     // What the process's bytes are, as the tool should show them. comm comes
@@ -1090,6 +1279,10 @@ fn seed_target(name: &str) -> Option<&'static str> {
         "status" | "stat" => "status",
         "comm" => "escape",
         "cmdline" | "mountinfo" | "cgroup" | "passwd" => "procfiles",
+        "packet" => "packet",
+        "unix" => "unix",
+        "eps" | "assocs" => "sctp",
+        "igmp" | "dev_mcast" | "if_inet6" => "ifnames",
         _ => return None,
     })
 }
