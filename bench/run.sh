@@ -12,6 +12,8 @@
 #   BENCH_PROCS, BENCH_LISTENERS, BENCH_CONNS, BENCH_UDP, BENCH_FDS
 #                  override the scale's counts (FDS = extra fds per process)
 #   BENCH_TIMEOUT  seconds allowed for building the population
+#   BENCH_UNIX     listening unix sockets for the -x rows (default 3000; half
+#                  on paths, half abstract; needs python3)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,8 +50,8 @@ large)  P=2000 L=10000 E=100000 U=1000 T=1800 ;;
 *) warn "BENCH_SCALE must be small, medium or large (got '$SCALE')"; exit 2 ;;
 esac
 P=${BENCH_PROCS:-$P} L=${BENCH_LISTENERS:-$L} E=${BENCH_CONNS:-$E} U=${BENCH_UDP:-$U}
-F=${BENCH_FDS:-20} T=${BENCH_TIMEOUT:-$T}
-for v in P L E U F T RUNS NETNS; do
+F=${BENCH_FDS:-20} T=${BENCH_TIMEOUT:-$T} X=${BENCH_UNIX:-3000}
+for v in P L E U F T X RUNS NETNS; do
     if [[ ! ${!v} =~ ^[0-9]+$ ]]; then warn "$v must be a non-negative integer (got '${!v}')"; exit 2; fi
 done
 ((RUNS >= 1)) || { warn "BENCH_RUNS must be >= 1"; exit 2; }
@@ -74,7 +76,7 @@ if ((NETNS > 0)) && ! command -v ip >/dev/null 2>&1; then
 fi
 
 # ---- cleanup (also of a previous run that crashed) --------------------------
-POP_PID= TIMEIT_PID=
+POP_PID= TIMEIT_PID= UNIX_PID=
 PIDFILE="$BUILD/population.pid"
 
 kill_population() { # $1 = pid of a population parent (= its process group)
@@ -102,6 +104,11 @@ cleanup() {
     if [[ -n $TIMEIT_PID ]]; then
         kill -TERM "$TIMEIT_PID" 2>/dev/null || true
         wait "$TIMEIT_PID" 2>/dev/null || true
+    fi
+    if [[ -n $UNIX_PID ]]; then
+        kill -TERM "$UNIX_PID" 2>/dev/null || true
+        wait "$UNIX_PID" 2>/dev/null || true
+        rm -rf "$BUILD/unix"
     fi
     if [[ -n $POP_PID ]]; then
         kill_population "$POP_PID"
@@ -195,6 +202,39 @@ if ((listen_rows < L || estab_rows < 2 * E)); then
     warn "expected >= $L listening and >= $((2 * E)) established TCP rows, found $listen_rows and $estab_rows"
 fi
 
+# ---- unix sockets for the -x rows ---------------------------------------------
+if ((X > 0)) && command -v python3 >/dev/null 2>&1; then
+    rm -rf "$BUILD/unix"
+    mkdir -p "$BUILD/unix"
+    python3 - "$BUILD/unix" "$X" >"$BUILD/unix.ready" <<'PY' &
+import os, resource, signal, socket, sys
+d, n = sys.argv[1], int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 100)), hard))
+keep = []
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind("%s/s%d.sock" % (d, i) if i % 2 == 0 else "\0openports-bench-%d-%d" % (os.getpid(), i))
+    s.listen(4)
+    keep.append(s)
+print("ready", flush=True)
+signal.pause()
+PY
+    UNIX_PID=$!
+    for ((i = 0; i < 600 && ! -s "$BUILD/unix.ready"; i++)); do
+        kill -0 "$UNIX_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ -s $BUILD/unix.ready ]]; then
+        say "$X listening unix sockets ready ($((X - X / 2)) on paths, $((X / 2)) abstract)"
+    else
+        warn "the unix sockets for the -x rows could not be created"
+        X=0
+    fi
+else
+    X=0
+fi
+
 # ---- the commands -------------------------------------------------------------
 SPEC="$BUILD/spec.tsv"
 : >"$SPEC"
@@ -243,6 +283,12 @@ add lsof argv "lsof -nP -iTCP -sTCP:LISTEN -iUDP"
 add op_H argv "$BIN -H"
 add op_nop argv "$BIN -H --no-processes"
 add op_aH argv "$BIN -aH"
+if ((X > 0)); then
+    add op_x argv "$BIN -xH"
+    add op_x_nop argv "$BIN -xH --no-processes"
+    add ss_xlpH argv "ss -xlpH"
+    add ss_xlH argv "ss -xlH"
+fi
 if ((NETNS > 0)); then
     add ns_loop sh "ss -tulnpH; for ns in \$(ip netns list | awk '{print \$1}'); do ip netns exec \$ns ss -tulnpH; done"
 fi
@@ -250,6 +296,7 @@ pair op_H ss_tulnpH netstat_tulnp minimal busybox_netstat toybox_netstat lsof
 pair op_nop ss_tulnH cat
 pair op_aH ss_tuanpH netstat_tuanp
 ((NETNS > 0)) && pair op_H ns_loop
+((X > 0)) && pair op_x ss_xlpH && pair op_x_nop ss_xlH
 
 RESULTS="$HERE/results-$SCALE.md"
 say ""
