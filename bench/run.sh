@@ -221,7 +221,8 @@ print("ready", flush=True)
 signal.pause()
 PY
     UNIX_PID=$!
-    for ((i = 0; i < 600 && ! -s "$BUILD/unix.ready"; i++)); do
+    for ((i = 0; i < 600; i++)); do
+        [[ -s $BUILD/unix.ready ]] && break
         kill -0 "$UNIX_PID" 2>/dev/null || break
         sleep 0.1
     done

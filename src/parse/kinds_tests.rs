@@ -73,7 +73,7 @@ fn ss_names_packet_protocols_as_iproute2_6_1_does() {
 #[test]
 fn linux_6_18_x86_64_proc_net_unix_rows() {
     // Captured in a fresh network namespace from Python sockets (see
-    // testdata/unix-6.18/README.md).
+    // testdata/linux-6.18-kinds/README.md).
     let l = unix_line(
         b"000000009c8a4de9: 00000002 00000000 00010000 0001 01 104069 /tmp/k14u/world.sock",
     )
@@ -217,4 +217,36 @@ fn linux_6_18_interface_names_from_dev_mcast_igmp_if_inet6() {
     );
     // Junk is skipped, not misread.
     assert!(ifindex_names(IfFile::DevMcast, b"x eth0\n4 a/b 1 0 00\n").is_empty());
+}
+
+#[test]
+fn linux_6_18_x86_64_captured_tables_parse_whole() {
+    // Every row of the captures in testdata/linux-6.18-kinds parses, and they
+    // hold what `ss` printed at the same moment.
+    let unix = include_bytes!("../../testdata/linux-6.18-kinds/unix");
+    let rows: Vec<UnixRow<'_>> = crate::parse::lines::Lines::new(unix)
+        .skip(1)
+        .map(|l| unix_line(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.iter().filter(|r| r.listening()).count(), 6);
+    // The forged row parses like any other: only its context tells.
+    assert!(
+        rows.iter()
+            .any(|r| r.inode == 99999 && r.name == Some(&b"/run/forged.sock"[..]))
+    );
+    assert!(rows.iter().any(|r| r.name == Some(&b"@evil"[..])));
+    let packet = include_bytes!("../../testdata/linux-6.18-kinds/packet");
+    let rows: Vec<PacketRow> = crate::parse::lines::Lines::new(packet)
+        .skip(1)
+        .map(|l| packet_line(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert_eq!(rows.len(), 10);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.protocol == 3 && r.rmem > 0)
+            .count(),
+        2
+    );
+    assert_eq!(rows.iter().filter(|r| !r.running).count(), 2);
 }

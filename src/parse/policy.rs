@@ -428,6 +428,15 @@ fn parse_num<T: std::str::FromStr>(v: &[u8]) -> Option<T> {
     std::str::from_utf8(v).ok()?.parse().ok()
 }
 
+/// A `user=` or `group=` value: a bare number is an id (`None` when out of
+/// range), anything else (a quoted number too) a name.
+fn id_or_name(v: Vec<u8>, quoted: bool) -> Option<UserSel> {
+    if quoted || !all_digits(&v) {
+        return Some(UserSel::Name(v));
+    }
+    parse_num(&v).map(UserSel::Uid)
+}
+
 /// `KEY=VALUE`, applied to `rule`.
 fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
     let (rest, key) = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -464,12 +473,8 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
             rule.exe.replace(v).is_some()
         }
         "user" => {
-            let u = match parse_num(&v) {
-                Some(uid) if !quoted && all_digits(&v) => UserSel::Uid(uid),
-                _ if !quoted && all_digits(&v) => {
-                    return fail(&i[name.len() + 1..], "a uid 0-4294967295");
-                }
-                _ => UserSel::Name(v),
+            let Some(u) = id_or_name(v, quoted) else {
+                return fail(&i[name.len() + 1..], "a uid 0-4294967295");
             };
             rule.user.replace(u).is_some()
         }
@@ -501,12 +506,8 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
             rule.access.replace(a).is_some()
         }
         "group" => {
-            let g = match parse_num(&v) {
-                Some(gid) if !quoted && all_digits(&v) => UserSel::Uid(gid),
-                _ if !quoted && all_digits(&v) => {
-                    return fail(&i[name.len() + 1..], "a gid 0-4294967295");
-                }
-                _ => UserSel::Name(v),
+            let Some(g) = id_or_name(v, quoted) else {
+                return fail(&i[name.len() + 1..], "a gid 0-4294967295");
             };
             rule.group.replace(g).is_some()
         }
