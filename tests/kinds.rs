@@ -215,6 +215,17 @@ fn unix_access_follows_the_holders_mount_namespace_not_ours() {
         .unwrap()
         .to_string();
     assert!(line.contains("\"access\":\"gone\""), "{line}");
+    // A relative link to a socket elsewhere (through `..`), as connect() follows it.
+    std::fs::remove_file(&p).unwrap();
+    socket_file(&t.0, "120/root/srv/real.sock", 0o666, 0, 0);
+    std::os::unix::fs::symlink("../../srv/./real.sock", &p).unwrap();
+    let o = run_tree(&t.0, &["-x", "-j"]);
+    let line = stdout(&o)
+        .lines()
+        .find(|l| l.contains("\"inode\":2003"))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("\"access\":\"anyone\""), "{line}");
 }
 
 /// Rows of `ss` output, with the continuation lines a name's newline makes

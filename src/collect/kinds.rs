@@ -334,12 +334,112 @@ fn mode_of(m: &std::fs::Metadata) -> FileMode {
     }
 }
 
+/// A lookup in progress below a root: the components resolved so far, the
+/// modes of the root and of each of them, and the links followed.
+#[derive(Clone, Debug)]
+pub struct Walk {
+    cur: Vec<Vec<u8>>,
+    dirs: Vec<FileMode>,
+    links: usize,
+}
+
+/// Directories already looked up, by (root, directory path): the sockets of
+/// one directory (a service's run directory, thousands of sockets in one
+/// place) share one lookup of it.
+pub type DirCache = std::collections::HashMap<(String, Vec<u8>), Result<Walk, Access>>;
+
+/// Follow `todo` (components, next one last) from `w`; the metadata of the
+/// last component (`None` when it was `.` or `..`). Components before it must
+/// be directories; symbolic links are followed inside the root.
+fn step(
+    src: &ProcRoot,
+    root: &str,
+    w: &mut Walk,
+    mut todo: Vec<Vec<u8>>,
+) -> Result<Option<std::fs::Metadata>, Access> {
+    let mut last = None;
+    while let Some(c) = todo.pop() {
+        match &c[..] {
+            b"." => continue,
+            b".." => {
+                if w.cur.pop().is_some() {
+                    w.dirs.pop();
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut rel = root.as_bytes().to_vec();
+        for part in w.cur.iter().chain(std::iter::once(&c)) {
+            rel.push(b'/');
+            rel.extend_from_slice(part);
+        }
+        let rel = crate::proc::os(&rel);
+        let m = match src.lstat(rel) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Access::Gone),
+            Err(e) => return Err(Access::Unknown(denied_or_gone(&e))),
+        };
+        if m.file_type().is_symlink() {
+            w.links += 1;
+            if w.links > MAX_LINKS {
+                return Err(Access::Unknown("too many symbolic links"));
+            }
+            let target = src
+                .readlink(rel)
+                .map_err(|e| Access::Unknown(denied_or_gone(&e)))?;
+            if target.first() == Some(&b'/') {
+                w.cur.clear();
+                w.dirs.truncate(1);
+            }
+            todo.extend(components(&target));
+            continue;
+        }
+        if !todo.is_empty() {
+            if !m.is_dir() {
+                return Err(Access::Gone);
+            }
+            w.dirs.push(mode_of(&m));
+            w.cur.push(c);
+        } else {
+            // Kept for the caller; pushed as a directory if more follows.
+            w.cur.push(c);
+            w.dirs.push(mode_of(&m));
+            last = Some(m);
+        }
+    }
+    Ok(last)
+}
+
+/// The directory `dir` below `root`, resolved.
+fn walk_dir(src: &ProcRoot, root: &str, dir: &[u8]) -> Result<Walk, Access> {
+    let root_meta = src
+        .lstat(root)
+        .map_err(|e| Access::Unknown(denied_or_gone(&e)))?;
+    let mut w = Walk {
+        cur: Vec::new(),
+        dirs: vec![mode_of(&root_meta)],
+        links: 0,
+    };
+    if let Some(m) = step(src, root, &mut w, components(dir))?
+        && !m.is_dir()
+    {
+        return Err(Access::Gone);
+    }
+    Ok(w)
+}
+
 /// Who may connect to the socket file at `path`, looked up below `root` (a
 /// holder's `/proc/PID/root`, relative to the proc root) with `lstat` and
 /// `readlink` only: symbolic links are followed by hand inside that root, as
 /// the holder's own lookups would (an absolute link restarts at its root, not
 /// ours), and nothing on the path is ever opened.
-pub fn unix_file_access(src: &ProcRoot, root: &str, path: &[u8]) -> (Option<FileMode>, Access) {
+pub fn unix_file_access(
+    src: &ProcRoot,
+    root: &str,
+    path: &[u8],
+    cache: &mut DirCache,
+) -> (Option<FileMode>, Access) {
     use std::os::unix::fs::FileTypeExt;
     if path.first() != Some(&b'/') {
         return (
@@ -347,67 +447,25 @@ pub fn unix_file_access(src: &ProcRoot, root: &str, path: &[u8]) -> (Option<File
             Access::Unknown("relative path (bound from the holder's working directory)"),
         );
     }
-    let root_meta = match src.lstat(root) {
-        Ok(m) => m,
-        Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
+    let cut = memchr::memrchr(b'/', path).unwrap_or(0);
+    let (dir, name) = (&path[..cut], &path[cut + 1..]);
+    let w = cache
+        .entry((root.to_string(), dir.to_vec()))
+        .or_insert_with(|| walk_dir(src, root, dir));
+    let mut w = match w {
+        Ok(w) => w.clone(),
+        Err(a) => return (None, *a),
     };
-    // Directories resolved so far (below the root) and their modes.
-    let mut dirs: Vec<FileMode> = vec![mode_of(&root_meta)];
-    let mut cur: Vec<Vec<u8>> = Vec::new();
-    let mut todo: Vec<Vec<u8>> = components(path);
-    let mut links = 0;
-    while let Some(c) = todo.pop() {
-        match &c[..] {
-            b"." => continue,
-            b".." => {
-                if cur.pop().is_some() {
-                    dirs.pop();
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let mut rel = root.as_bytes().to_vec();
-        for part in cur.iter().chain(std::iter::once(&c)) {
-            rel.push(b'/');
-            rel.extend_from_slice(part);
-        }
-        let rel = crate::proc::os(&rel);
-        let m = match src.lstat(rel) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return (None, Access::Gone),
-            Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
-        };
-        if m.file_type().is_symlink() {
-            links += 1;
-            if links > MAX_LINKS {
-                return (None, Access::Unknown("too many symbolic links"));
-            }
-            let target = match src.readlink(rel) {
-                Ok(t) => t,
-                Err(e) => return (None, Access::Unknown(denied_or_gone(&e))),
-            };
-            if target.first() == Some(&b'/') {
-                cur.clear();
-                dirs.truncate(1);
-            }
-            todo.extend(components(&target));
-            continue;
-        }
-        if todo.is_empty() {
-            if !m.file_type().is_socket() {
-                return (None, Access::Gone);
-            }
+    match step(src, root, &mut w, vec![name.to_vec()]) {
+        Ok(Some(m)) if m.file_type().is_socket() => {
             let f = mode_of(&m);
-            return (Some(f), Access::of_path(&dirs, f));
+            // The socket's own entry is the last one pushed.
+            w.dirs.pop();
+            (Some(f), Access::of_path(&w.dirs, f))
         }
-        if !m.is_dir() {
-            return (None, Access::Gone);
-        }
-        dirs.push(mode_of(&m));
-        cur.push(c);
+        Ok(_) => (None, Access::Gone),
+        Err(a) => (None, a),
     }
-    (None, Access::Gone)
 }
 
 /// Path components in reverse order (the next one last), empty ones dropped.
@@ -467,6 +525,7 @@ pub fn resolve_unix(
     full_visibility: bool,
     diag: &mut Diag,
 ) {
+    let mut cache = DirCache::new();
     for s in sockets.iter_mut().filter(|s| s.proto == Proto::Unix) {
         let holder = owners.and_then(|ix| ix.get(s.inode).first().map(|e| e.1.pid));
         let Some(Detail::Unix {
@@ -503,6 +562,6 @@ pub fn resolve_unix(
             *access = Access::Unknown("no process to look the path up from");
             continue;
         };
-        (*file, *access) = unix_file_access(src, &format!("{pid}/root"), path);
+        (*file, *access) = unix_file_access(src, &format!("{pid}/root"), path, &mut cache);
     }
 }
