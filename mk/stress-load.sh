@@ -74,7 +74,6 @@ start() { # run "$@" in the background in a process group of its own
 # and loopback churn with forks that inherit a socket.
 start "$holder"
 start env HOLDER_CHURN=1 "$holder"
-start env HOLDER_CHURN=1 "$holder"
 
 if [ "$root" = 1 ]; then
   full=optstress-full-$me
@@ -99,9 +98,9 @@ fi
 
 # Short-lived processes.
 while alive; do
-  for _ in 1 2 3 4 5 6 7 8; do
+  for _ in 1 2 3 4; do
     sh -c ':' &
   done
   wait "${!}" 2>/dev/null
-  sleep 0.05
+  sleep 0.1
 done

@@ -59,7 +59,7 @@ fn churn() -> ! {
             // SAFETY: reaping our own child with a valid out-pointer.
             unsafe { waitpid(pid, &mut st, 0) };
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
