@@ -84,7 +84,8 @@ printf '2    eth0            1     0     333300000001\n' > $t/1/net/dev_mcast
 # (dgram), docker's socket bound through the /var/run symlink, a containerd
 # shim's abstract socket, an abstract name with a newline forging a row for a
 # socket that does not exist, a name with an escape sequence, a relative
-# path, a connected pair (only with -a), and a malformed row.
+# path, a connected pair (only with -a), a malformed row, a repeated row and
+# a row that claims another's inode.
 {
   echo "$UNIX_H"
   echo '0000000000000000: 00000002 00000000 00010000 0001 01  2001 /run/systemd/private'
@@ -98,6 +99,10 @@ printf '2    eth0            1     0     333300000001\n' > $t/1/net/dev_mcast
   echo '0000000000000000: 00000003 00000000 00000000 0001 03  2020'
   echo '0000000000000000: 00000003 00000000 00000000 0001 03  2021'
   echo '0000000000000000: 00000002 00000000 00010000 0001 0G  2030 /run/bad.sock'
+  # A row repeated whole by a non-atomic read (dropped), and one that claims
+  # docker's inode with another name (warned about).
+  echo '0000000000000000: 00000002 00000000 00010000 0001 01  2001 /run/systemd/private'
+  echo '0000000000000000: 00000002 00000000 00010000 0001 01  2003 /run/docker-forged.sock'
 } > $t/1/net/unix
 
 # net/sctp (sctp_eps_seq_show, sctp_assocs_seq_show): a multi-homed Diameter

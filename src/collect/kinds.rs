@@ -185,7 +185,10 @@ pub fn read_unix(
 ) {
     // (line number, name length) of the previous row, and line numbers by inode.
     let mut prev: Option<(usize, usize)> = None;
-    let mut seen: Vec<(u64, usize)> = Vec::new();
+    // inode → (line, hash of the row): a row repeated whole is a non-atomic
+    // read (the kernel resumes by position); one that differs is not.
+    let mut seen: std::collections::HashMap<u64, (usize, u64)> = std::collections::HashMap::new();
+    let mut clashes = 0usize;
     let mut hints: Vec<(usize, String)> = Vec::new();
     scan_rows(src, &format!("{dir}/unix"), diag, |n, line, shown, d| {
         let r = unix_line(line);
@@ -194,13 +197,27 @@ pub fn read_unix(
         let r = r?;
         prev = r.name.map(|nm| (n, nm.len()));
         if r.inode != 0 {
-            if let Some(&(_, other)) = seen.iter().find(|(i, _)| *i == r.inode) {
-                d.warn(format!(
-                    "{shown}:{n}: inode {} is also on line {other}: a socket name with a newline may be forging rows",
-                    r.inode
-                ));
+            let h = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                line.hash(&mut h);
+                h.finish()
+            };
+            match seen.get(&r.inode) {
+                Some(&(_, same)) if same == h => return Ok(()),
+                Some(&(other, _)) => {
+                    clashes += 1;
+                    if clashes <= MAX_WARNINGS {
+                        d.warn(format!(
+                            "{shown}:{n}: inode {} is also on line {other} with other fields: a socket name with a newline may be forging rows",
+                            r.inode
+                        ));
+                    }
+                }
+                None => {
+                    seen.insert(r.inode, (n, h));
+                }
             }
-            seen.push((r.inode, n));
         }
         let listening = r.listening();
         let reachable = listening || (r.st == 1 && r.name.is_some());

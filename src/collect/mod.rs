@@ -649,7 +649,7 @@ pub fn sort_dedup(v: &mut Vec<Socket>) {
             std::net::IpAddr::V6(a) => (true, u128::from(a)),
         }
     }
-    v.sort_unstable_by_key(|s| {
+    let key = |s: &Socket| {
         (
             (u64::from(s.ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
             s.sub_type(),
@@ -659,6 +659,12 @@ pub fn sort_dedup(v: &mut Vec<Socket>) {
             s.inode,
             s.state,
         )
+    };
+    // Ties (unix rows that claim one inode under two names) in name order.
+    v.sort_unstable_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.unix_name().cmp(&b.unix_name()))
     });
     v.dedup_by(|a, b| {
         a.inode != 0
@@ -667,5 +673,6 @@ pub fn sort_dedup(v: &mut Vec<Socket>) {
             && a.proto == b.proto
             && a.local == b.local
             && a.remote == b.remote
+            && a.detail == b.detail
     });
 }
