@@ -469,6 +469,32 @@ fn a_table_beyond_the_cap_is_cut_with_a_warning() {
         r.err()
     );
     ran_inert(&r, "huge table");
+    // The same for the other kinds of table (unix here).
+    tree.write(
+        "net/unix",
+        b"Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01  2001 /run/x.sock\n",
+    );
+    fs::File::options()
+        .write(true)
+        .open(tree.root.join("net/unix"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let r = bounded(
+        &mut op(&[
+            OsStr::new("-x"),
+            OsStr::new("--proc-root"),
+            OsStr::new(tree.arg()),
+        ]),
+        Duration::from_secs(120),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert!(r.out().contains("/run/x.sock"), "{}", r.out());
+    assert!(
+        r.err().contains("net/unix: larger than 1024 MiB"),
+        "{}",
+        r.err()
+    );
 }
 
 /// A table whose only line is garbage is not silently taken for the header:
@@ -484,6 +510,14 @@ fn a_garbage_only_table_is_not_a_header() {
     assert_eq!(r.code, Some(0), "{}", r.err());
     assert!(r.err().contains("net/udp:1: "), "{}", r.err());
     ran_inert(&r, "garbage table");
+    tree.write("net/unix", b"\xff\xfe garbage\n");
+    let r = run_op(&["-x", "--proc-root", tree.arg()]);
+    assert!(r.err().contains("net/unix:1: "), "{}", r.err());
+    ran_inert(&r, "garbage unix table");
+    tree.write(
+        "net/unix",
+        b"Num       RefCount Protocol Flags    Type St Inode Path\n",
+    );
     // A real header alone is silent.
     tree.write("net/udp", UDP_H.as_bytes());
     let r = run_op(&["--proc-root", tree.arg()]);

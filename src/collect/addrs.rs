@@ -52,12 +52,18 @@ fn stream(
             return false;
         }
     };
-    let r = scan(file, 64 * 1024, 4096, |l| {
+    let mut file = std::io::Read::take(file, crate::collect::tables::MAX_TABLE);
+    let r = scan(&mut file, 64 * 1024, 4096, |l| {
         if let Line::Text(n, t) = l {
             f(n, t);
         }
         ControlFlow::Continue(())
     });
+    if let Some(w) =
+        crate::collect::tables::cut_warning(&file, &src.path(rel).display().to_string())
+    {
+        warn.push(w);
+    }
     match r {
         Ok(()) => true,
         Err(e) => {

@@ -46,9 +46,11 @@ fn scan_rows(
             d.warn(msg);
         }
     };
-    let r = scan(f, CHUNK, MAX_LINE, |line| {
+    let mut f = std::io::Read::take(f, crate::collect::tables::MAX_TABLE);
+    let r = scan(&mut f, CHUNK, MAX_LINE, |line| {
         match line {
-            Line::Text(1, _) | Line::TooLong(1) => {}
+            // The header; a first line that is not one is read as a row.
+            Line::Text(1, t) if crate::collect::tables::is_header(t) => {}
             Line::TooLong(n) => complain(
                 diag,
                 format!("{shown}:{n}: line longer than {MAX_LINE} bytes"),
@@ -64,6 +66,9 @@ fn scan_rows(
     });
     if let Err(e) = r {
         diag.warn(format!("{shown}: read failed: {e}"));
+    }
+    if let Some(w) = crate::collect::tables::cut_warning(&f, &shown) {
+        diag.warn(w);
     }
     if bad > MAX_WARNINGS {
         diag.warn(format!(

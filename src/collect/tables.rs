@@ -131,20 +131,29 @@ pub fn read_table<R: Read>(
             bad - MAX_WARNINGS
         ));
     }
-    if r.limit() == 0 {
-        diag.warn(format!(
-            "{path}: larger than {} MiB (or growing while read): the rest was not read",
-            MAX_TABLE >> 20
-        ));
+    if let Some(w) = cut_warning(&r, path) {
+        diag.warn(w);
     }
     Ok(())
 }
 
-/// Whether a first line is a table header: its first word is `sl`.
-fn is_header(line: &[u8]) -> bool {
+/// The warning for a table read through `r.take(MAX_TABLE)` that hit the cap.
+pub fn cut_warning<R>(r: &io::Take<R>, path: &str) -> Option<String> {
+    (r.limit() == 0).then(|| {
+        format!(
+            "{path}: larger than {} MiB (or growing while read): the rest was not read",
+            MAX_TABLE >> 20
+        )
+    })
+}
+
+/// Whether a first line is a table header: its first word is the kernel's
+/// first column title (`sl` of tcp, udp, raw; `Num` of unix, `sk` of packet,
+/// `ENDPT` and `ASSOC` of sctp).
+pub fn is_header(line: &[u8]) -> bool {
     line.split(u8::is_ascii_whitespace)
         .find(|w| !w.is_empty())
-        .is_some_and(|w| w == b"sl")
+        .is_some_and(|w| matches!(w, b"sl" | b"Num" | b"sk" | b"ENDPT" | b"ASSOC"))
 }
 
 /// Read every wanted table of one namespace, whose tables are in `dir` below the
