@@ -24,7 +24,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -881,32 +880,8 @@ fn baseline_command_line_is_shell_quoted() {
 // Live attacks
 
 /// The helper process (tests/helpers/trust_proc.rs), compiled once.
-fn helper() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("trust_proc");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helpers/trust_proc.rs");
-        let sibling = Path::new(env!("CARGO")).with_file_name("rustc");
-        let rustc = std::env::var_os("RUSTC")
-            .map(PathBuf::from)
-            .unwrap_or(if sibling.exists() {
-                sibling
-            } else {
-                PathBuf::from("rustc")
-            });
-        let o = Command::new(rustc)
-            .args(["--edition", "2021", "-C", "opt-level=1", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .output()
-            .expect("run rustc");
-        assert!(
-            o.status.success(),
-            "compiling the helper: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    })
+fn helper() -> PathBuf {
+    helper_bin("trust_proc")
 }
 
 /// A running helper: its first stdout line, parsed by the test; killed and

@@ -40,12 +40,16 @@ pub fn unknown_reach_notice(view: &View<'_>, err: &mut dyn Write) {
     }
 }
 
-pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
-    let hidden = c
-        .sockets
+/// How many of the sockets have no listed owner for this reason.
+fn count(c: &Collected, view: &View<'_>, kind: OwnerKind) -> usize {
+    c.sockets
         .iter()
-        .filter(|s| view.owner_kind(s) == OwnerKind::Hidden)
-        .count();
+        .filter(|s| view.owner_kind(s) == kind)
+        .count()
+}
+
+pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
+    let hidden = count(c, view, OwnerKind::Hidden);
     if hidden > 0 {
         super::diag(
             err,
@@ -60,11 +64,7 @@ pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
 /// One notice when sockets without a holder are not called kernel sockets,
 /// with the reason (a child PID namespace, fds in flight).
 pub fn unseen_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
-    let n = c
-        .sockets
-        .iter()
-        .filter(|s| view.owner_kind(s) == OwnerKind::Unseen)
-        .count();
+    let n = count(c, view, OwnerKind::Unseen);
     if let (true, Some(why)) = (n > 0, &c.unseen) {
         super::diag(
             err,
