@@ -14,6 +14,9 @@
 #   BENCH_TIMEOUT  seconds allowed for building the population
 #   BENCH_UNIX     listening unix sockets for the -x rows (default 3000; half
 #                  on paths, half abstract; needs python3)
+#   BASE_BIN       a second openports binary (say, the build before a change),
+#                  timed as `openports-base` in the same session, interleaved
+#                  with BIN on the same population
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -284,6 +287,13 @@ add lsof argv "lsof -nP -iTCP -sTCP:LISTEN -iUDP"
 add op_H argv "$BIN -H"
 add op_nop argv "$BIN -H --no-processes"
 add op_aH argv "$BIN -aH"
+add op_exposed argv "$BIN -H --exposed"
+BASE_BIN=${BASE_BIN:-}
+if [[ -n $BASE_BIN ]]; then
+    BASE_BIN=$(cd "$(dirname "$BASE_BIN")" && pwd)/$(basename "$BASE_BIN")
+    add base_H argv "$BASE_BIN -H"
+    add base_exposed argv "$BASE_BIN -H --exposed"
+fi
 if ((X > 0)); then
     add op_x argv "$BIN -xH"
     add op_x_nop argv "$BIN -xH --no-processes"
@@ -296,6 +306,7 @@ fi
 pair op_H ss_tulnpH netstat_tulnp minimal busybox_netstat toybox_netstat lsof
 pair op_nop ss_tulnH cat
 pair op_aH ss_tuanpH netstat_tuanp
+[[ -n $BASE_BIN ]] && pair op_H base_H && pair op_exposed base_exposed
 ((NETNS > 0)) && pair op_H ns_loop
 ((X > 0)) && pair op_x ss_xlpH && pair op_x_nop ss_xlH
 
@@ -304,7 +315,7 @@ say ""
 rm -f "$BUILD/probe.out" "$BUILD/probe.out.err"
 # in the background + wait, so that a TERM/INT to this script is handled at once
 python3 "$HERE/timeit.py" --spec "$SPEC" --runner "$BUILD/runner" --runs "$RUNS" --md "$RESULTS" \
-    --netns-prefix "$NS_PREFIX" --alias "$BIN=openports" --alias "$BUILD/minimal=bench/minimal" \
+    --netns-prefix "$NS_PREFIX" --alias "$BIN=openports" ${BASE_BIN:+--alias "$BASE_BIN=openports-base"} --alias "$BUILD/minimal=bench/minimal" \
     --title "openports benchmark: scale $SCALE, $NETNS extra network namespaces" \
     --population-info "built by bench/population.c: ${ready_line#READY }" &
 TIMEIT_PID=$!

@@ -88,6 +88,10 @@ pub const TARGETS: &[Target] = &[
         body: lines,
     },
     Target {
+        name: "addrs",
+        body: addrs,
+    },
+    Target {
         name: "run",
         body: run,
     },
@@ -562,6 +566,85 @@ pub fn procfiles(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------
+// address files (issue 12)
+
+/// Every address-file parser on the whole input (as each file), the assembled
+/// namespace and the reach of a few binds in it.
+pub fn addrs(data: &[u8]) {
+    use openports::model::reach::{self, AddrFiles, NsAddrs, Reach, V4Side};
+    use openports::parse::addrs as pa;
+    if data.len() > TEXT_CAP {
+        return;
+    }
+    for line in Lines::new(data) {
+        if let Ok(r) = pa::if_inet6_line(line) {
+            // Printed back the kernel's way, it parses to the same row.
+            let mut back = r.addr.octets().iter().map(|b| format!("{b:02x}")).collect::<String>();
+            back.push_str(&format!(
+                " {:02x} {:02x} {:02x} {:02x} {:>8}",
+                r.ifindex,
+                r.prefix,
+                r.scope,
+                r.flags,
+                String::from_utf8_lossy(&r.ifname)
+            ));
+            if std::str::from_utf8(&r.ifname).is_ok() {
+                assert_eq!(pa::if_inet6_line(back.as_bytes()).as_ref(), Ok(&r), "{back}");
+            }
+            assert!(r.prefix <= 128 && r.ifname.len() <= 15);
+        }
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            if let Ok(r) = pa::route_line(line, order) {
+                assert!(r.prefix_len() <= 32);
+            }
+        }
+    }
+    let trie = pa::fib_trie(data);
+    for (a, _) in &trie.entries {
+        // Every entry is a leaf of the input.
+        let leaf = format!("|-- {a}");
+        assert!(data.windows(leaf.len()).any(|w| w == leaf.as_bytes()), "{a}");
+    }
+    let (names, _) = pa::dev_names(data);
+    assert!(names.iter().all(|n| !n.is_empty() && n.len() <= 15));
+    let _ = pa::bindv6only(data);
+    if let Some(f) = pa::docker_proxy(data) {
+        let argv0 = data.split(|&b| b == 0).find(|a| !a.is_empty()).unwrap();
+        assert!(argv0.ends_with(b"docker-proxy"));
+        let _ = f;
+    }
+    let files = AddrFiles {
+        if_inet6: Some(data.to_vec()),
+        fib_trie: Some(trie),
+        routes: Some(reach::connected_routes(data, ByteOrder::NATIVE)),
+        dev: Some(data.to_vec()),
+        bindv6only: Some(data.to_vec()),
+        ..AddrFiles::default()
+    };
+    let (ns, _) = NsAddrs::from_files(&files);
+    for a in &ns.addrs {
+        assert_inert(a.iface.as_deref().unwrap_or(""), "interface name");
+    }
+    for ip in ["0.0.0.0", "::", "10.0.0.1", "fe80::1", "::ffff:192.168.1.1", "224.0.0.251"] {
+        for side in [V4Side::No, V4Side::Conditional] {
+            let mut n = 0;
+            let mut best = None;
+            let (r, _) = reach::reach(ip.parse().unwrap(), Some(&ns), side, &mut |a, _| {
+                n += 1;
+                best = best.max(Some(Reach::of_class(a.class)));
+            });
+            // Never above the best entry (conditional ones may not count); local
+            // with none.
+            assert!(r != Reach::Unknown);
+            assert!(r <= best.unwrap_or(Reach::Local), "{ip}: {r:?} {best:?}");
+            if n == 0 {
+                assert_eq!(r, Reach::Local, "{ip}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // escaping
 
 /// Characters that must never reach a terminal raw (mirrors render::escape).
@@ -784,6 +867,12 @@ pub const RUN_PARTS: &[&str] = &[
     "net/unix",
     "net/sctp/eps",
     "net/sctp/assocs",
+    // Address files (issue 12), last so that older inputs keep their meaning.
+    "net/if_inet6",
+    "net/fib_trie",
+    "net/route",
+    "net/dev",
+    "net/ip_tables_names",
 ];
 
 /// The pid of the process in a generated tree.
@@ -1283,6 +1372,7 @@ fn seed_target(name: &str) -> Option<&'static str> {
         "unix" => "unix",
         "eps" | "assocs" => "sctp",
         "igmp" | "dev_mcast" | "if_inet6" => "ifnames",
+        "fib_trie" | "route" | "dev" | "bindv6only" => "addrs",
         _ => return None,
     })
 }
