@@ -222,19 +222,25 @@ pub fn link_forwarders(
     owners: &crate::model::owners::OwnerIndex,
     procs: &std::collections::HashMap<u32, crate::model::owners::ProcInfo>,
 ) {
-    let mut cmdlines: std::collections::HashMap<u32, Option<crate::parse::addrs::Forward>> =
-        std::collections::HashMap::new();
+    // A few forwarders at most: a vector, not a hash map (code size).
+    let mut cmdlines: Vec<(u32, Option<crate::parse::addrs::Forward>)> = Vec::new();
     for s in sockets.iter().filter(|s| s.is_listening() && s.inode != 0) {
         for (_, o) in owners.get(s.inode) {
             if procs.get(&o.pid).is_none_or(|p| p.comm != b"docker-proxy") {
                 continue;
             }
-            let fwd = cmdlines.entry(o.pid).or_insert_with(|| {
-                let argv = src
-                    .read_capped(format!("{}/cmdline", o.pid), 64 * 1024)
-                    .ok()?;
-                crate::parse::addrs::docker_proxy(&argv)
-            });
+            let k = match cmdlines.iter().position(|c| c.0 == o.pid) {
+                Some(k) => k,
+                None => {
+                    let f = src
+                        .read_capped(format!("{}/cmdline", o.pid), 64 * 1024)
+                        .ok()
+                        .and_then(|argv| crate::parse::addrs::docker_proxy(&argv));
+                    cmdlines.push((o.pid, f));
+                    cmdlines.len() - 1
+                }
+            };
+            let fwd = &cmdlines[k].1;
             if let Some(f) = fwd.as_ref()
                 && f.host_port == s.local.port
                 && f.proto == s.proto.name().as_bytes()

@@ -2,7 +2,6 @@
 //! address) another host could connect to it, if no firewall drops the packet.
 //! Data and pure functions only: the address files are read elsewhere.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::model::exposure::{Exposure, classify};
@@ -137,15 +136,17 @@ impl NsAddrs {
             routes.extend(r.iter().cloned());
             bad.extend(b.iter().map(|(n, e)| ("route", *n, e.clone())));
         }
-        // Longest prefix first: the most specific connected route names the interface.
-        routes.sort_by_key(|r| std::cmp::Reverse(r.prefix_len()));
         let lo = ns.ifaces.iter().find(|n| *n == "lo").cloned();
         if let Some(trie) = &f.fib_trie {
             ns.v4_known = true;
             bad.extend(trie.bad.iter().map(|(n, e)| ("fib_trie", *n, e.clone())));
             for &(a, kind) in &trie.entries {
                 let class = classify(IpAddr::V4(a));
-                let route = routes.iter().find(|r| r.contains(a));
+                // The most specific connected route names the interface.
+                let route = routes
+                    .iter()
+                    .filter(|r| r.contains(a))
+                    .max_by_key(|r| r.prefix_len());
                 let (iface, prefix) = match (kind, route) {
                     (FibKind::LocalRange(p), _) => (lo.clone(), Some(p)),
                     _ if class == Exposure::Loopback => (lo.clone(), Some(8)),
@@ -474,29 +475,46 @@ struct V4Peers {
 pub struct ReachCtx {
     /// Per namespace index; `None`: not read (reach unknown).
     pub addrs: Vec<Option<NsAddrs>>,
-    v4: HashMap<(u32, Proto, u16), V4Peers>,
-    /// Container listener (ns, proto, inode) → the host listeners publishing it.
-    pub published_by: HashMap<(u32, Proto, u64), Vec<Publisher>>,
+    /// (namespace, protocol, port) of IPv4 listeners, sorted for binary search
+    /// (a plain vector: a hash map of this key costs kilobytes of code).
+    v4: Vec<(u64, V4Peers)>,
+    /// Container listener (ns, proto, inode) → a host listener publishing it
+    /// (a few entries: searched linearly).
+    pub published_by: Vec<((u32, Proto, u64), Publisher)>,
     /// Host listener (ns, proto, inode) → where it forwards.
-    pub forwards: HashMap<(u32, Proto, u64), Forwarding>,
+    pub forwards: Vec<((u32, Proto, u64), Forwarding)>,
+}
+
+/// The v4 key: namespace, protocol and port in one integer.
+fn v4_key(ns: u32, proto: Proto, port: u16) -> u64 {
+    (u64::from(ns) << 24) | ((proto as u64) << 16) | u64::from(port)
 }
 
 impl ReachCtx {
     /// `sockets`: every socket read (their IPv4 listeners decide whether an
     /// IPv6 wildcard on the same port can take IPv4).
     pub fn new(addrs: Vec<Option<NsAddrs>>, sockets: &[Socket]) -> ReachCtx {
-        let mut v4: HashMap<(u32, Proto, u16), V4Peers> = HashMap::new();
-        for s in sockets {
-            if !s.is_listening() || !s.local.ip.is_ipv4() {
-                continue;
+        let mut v4: Vec<(u64, V4Peers)> = sockets
+            .iter()
+            .filter(|s| s.is_listening() && s.local.ip.is_ipv4() && s.detail.is_none())
+            .map(|s| {
+                let p = V4Peers {
+                    wildcard: s.local.ip.is_unspecified(),
+                    uid: Some(s.uid),
+                    mixed: false,
+                };
+                (v4_key(s.ns, s.proto, s.local.port), p)
+            })
+            .collect();
+        v4.sort_unstable_by_key(|e| e.0);
+        v4.dedup_by(|b, a| {
+            if a.0 != b.0 {
+                return false;
             }
-            let p = v4.entry((s.ns, s.proto, s.local.port)).or_default();
-            p.wildcard |= s.local.ip.is_unspecified();
-            match p.uid {
-                None => p.uid = Some(s.uid),
-                Some(u) => p.mixed |= u != s.uid,
-            }
-        }
+            a.1.wildcard |= b.1.wildcard;
+            a.1.mixed |= b.1.mixed || a.1.uid != b.1.uid;
+            true
+        });
         ReachCtx {
             addrs,
             v4,
@@ -506,7 +524,9 @@ impl ReachCtx {
 
     /// Whether an IPv6 socket on `s`'s port can also take IPv4 traffic.
     pub fn v4_side(&self, s: &SockRef) -> V4Side {
-        match self.v4.get(&(s.ns, s.proto, s.port)) {
+        let k = v4_key(s.ns, s.proto, s.port);
+        let found = self.v4.binary_search_by_key(&k, |e| e.0).ok();
+        match found.map(|i| &self.v4[i].1) {
             Some(p) if p.wildcard => V4Side::No,
             Some(p) if s.proto == Proto::Tcp && (p.mixed || p.uid != Some(s.uid)) => V4Side::No,
             _ => V4Side::Conditional,
@@ -534,11 +554,7 @@ impl ReachCtx {
         each: &mut dyn FnMut(&'s IfAddr, bool, Option<u16>),
     ) -> (Reach, Option<Why>) {
         let (mut r, mut why) = self.own(s, &mut |a, c| each(a, c, None));
-        for p in self
-            .published_by
-            .get(&s.key())
-            .map_or(&[][..], Vec::as_slice)
-        {
+        for p in self.publishers(s) {
             let port = Some(p.host.port);
             let (hr, hw) = self.own(&p.host, &mut |a, c| each(a, c, port));
             if hr > r || (r == Reach::Local && hr == Reach::Local && why == Some(Why::NoAddress)) {
@@ -552,12 +568,17 @@ impl ReachCtx {
         self.of(s, &mut |_, _, _| {})
     }
 
-    pub fn publishers(&self, s: &SockRef) -> &[Publisher] {
-        self.published_by.get(&s.key()).map_or(&[], Vec::as_slice)
+    pub fn publishers(&self, s: &SockRef) -> impl Iterator<Item = &Publisher> {
+        let k = s.key();
+        self.published_by
+            .iter()
+            .filter(move |e| e.0 == k)
+            .map(|e| &e.1)
     }
 
     pub fn forwarding(&self, s: &SockRef) -> Option<&Forwarding> {
-        self.forwards.get(&s.key())
+        let k = s.key();
+        self.forwards.iter().find(|e| e.0 == k).map(|e| &e.1)
     }
 
     /// Link a forwarder's host listener `host` (held by `pid`) to the container
@@ -572,14 +593,14 @@ impl ReachCtx {
             a.as_ref()
                 .is_some_and(|a| a.addrs.iter().any(|x| x.ip == to && !x.broadcast))
         });
-        self.forwards.insert(
-            host.key(),
-            Forwarding {
-                ns: ns.map(|n| n as u32),
-                to,
-                port: f.container_port,
-            },
-        );
+        let fwd = Forwarding {
+            ns: ns.map(|n| n as u32),
+            to,
+            port: f.container_port,
+        };
+        if self.forwarding(&host).is_none() {
+            self.forwards.push((host.key(), fwd));
+        }
         let Some(ns) = ns else { return };
         for s in sockets {
             let bound = match s.local.ip {
@@ -593,9 +614,9 @@ impl ReachCtx {
                 && (bound == to || bound.is_unspecified())
                 && s.inode != 0
             {
-                let list = self.published_by.entry(SockRef::of(s).key()).or_default();
-                if !list.iter().any(|p| p.pid == pid && p.host == host) {
-                    list.push(Publisher { pid, host });
+                let e = (SockRef::of(s).key(), Publisher { pid, host });
+                if !self.published_by.contains(&e) {
+                    self.published_by.push(e);
                 }
             }
         }

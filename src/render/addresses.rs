@@ -56,10 +56,12 @@ fn rows(a: Option<&NsAddrs>) -> Vec<Row<'_>> {
 }
 
 fn addr_cell(x: &IfAddr) -> String {
-    match x.prefix {
-        Some(p) => format!("{}/{p}", x.ip),
-        None => x.ip.to_string(),
+    let mut s = x.ip.to_string();
+    if let Some(p) = x.prefix {
+        s.push('/');
+        super::push_u64(&mut s, p.into());
     }
+    s
 }
 
 /// Names of the `IFA_F_*` flags worth knowing (`if_inet6`).
@@ -124,7 +126,10 @@ pub fn table(
     for c in &cells {
         line.clear();
         for k in 0..3 {
-            let _ = write!(line, "{:<width$} ", c[k], width = w[k]);
+            line.push_str(&c[k]);
+            for _ in c[k].chars().count()..=w[k] {
+                line.push(' ');
+            }
         }
         line.push_str(&c[3]);
         line.push('\n');

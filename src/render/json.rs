@@ -244,12 +244,12 @@ fn reach_fields(v: &View<'_>, ctx: &ReachCtx, s: &Socket, out: &mut String) {
     let _ = write!(out, "\"reach\":\"{}\",", r.name());
     opt_str(out, "reach_reason", why.map(Why::text));
     let _ = write!(out, ",\"reachable_on\":[{on}],\"published_by\":");
-    let pubs = ctx.publishers(&me);
-    if pubs.is_empty() {
+    let mut pubs = ctx.publishers(&me).peekable();
+    if pubs.peek().is_none() {
         out.push_str("null");
     } else {
         out.push('[');
-        for (i, p) in pubs.iter().enumerate() {
+        for (i, p) in pubs.enumerate() {
             if i > 0 {
                 out.push(',');
             }

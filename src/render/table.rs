@@ -167,17 +167,16 @@ fn push_exposure(v: &View<'_>, s: &Socket, out: &mut String) {
     let me = crate::model::reach::SockRef::of(s);
     // Most exposed first (unconditional before conditional), so that the
     // addresses that matter are the ones shown before `+N`.
+    // (No sort: a pass per rank over a handful of entries costs no code.)
     let mut all: Vec<(&crate::model::reach::IfAddr, bool, Option<u16>)> = Vec::new();
     let (r, why) = ctx.of(&me, &mut |a, cond, port| all.push((a, cond, port)));
-    all.sort_by_key(|(a, cond, _)| {
-        (
-            std::cmp::Reverse(crate::model::reach::Reach::of_class(a.class)),
-            *cond,
-        )
-    });
     let n = all.len();
+    let rank = |e: &(&crate::model::reach::IfAddr, bool, Option<u16>)| {
+        (3 - crate::model::reach::Reach::of_class(e.0.class) as usize) * 2 + usize::from(e.1)
+    };
+    let shown = (0..8).flat_map(|k| all.iter().filter(move |e| rank(e) == k));
     let mut list = String::new();
-    for (k, (a, cond, port)) in all.iter().take(SHOWN_ADDRS).enumerate() {
+    for (k, (a, cond, port)) in shown.take(SHOWN_ADDRS).enumerate() {
         list.push(if k == 0 { ':' } else { ',' });
         if *cond {
             list.push('?');
