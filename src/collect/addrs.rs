@@ -42,7 +42,7 @@ fn stream(
     src: &ProcRoot,
     rel: &str,
     warn: &mut Vec<String>,
-    mut f: impl FnMut(usize, &[u8]),
+    f: &mut dyn FnMut(usize, &[u8]),
 ) -> bool {
     let file = match src.open(rel) {
         Ok(file) => file,
@@ -80,11 +80,11 @@ pub fn read_files(src: &ProcRoot, dir: &str, sysctl: bool, warn: &mut Vec<String
     let order = src.byte_order();
     let (if_inet6, if_inet6_unreadable) = small(src, &format!("{dir}/if_inet6"), warn);
     let mut trie = FibTrie::default();
-    let have_trie = stream(src, &format!("{dir}/fib_trie"), warn, |n, l| {
+    let have_trie = stream(src, &format!("{dir}/fib_trie"), warn, &mut |n, l| {
         trie.line(n, l)
     });
     let (mut routes, mut bad) = (Vec::new(), Vec::new());
-    let have_routes = stream(src, &format!("{dir}/route"), warn, |n, l| {
+    let have_routes = stream(src, &format!("{dir}/route"), warn, &mut |n, l| {
         if n > 1 {
             route_row(n, l, order, &mut routes, &mut bad)
         }

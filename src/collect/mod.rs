@@ -451,6 +451,7 @@ fn read_names(
 }
 
 /// Which namespaces to read: all, or those `-N` names.
+#[inline(never)] // one copy for collect and collect_addresses
 fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
     if cfg.netns.is_empty() {
         return Ok(vec![true; list.len()]);

@@ -33,6 +33,7 @@ fn ns_of(src: &ProcRoot, who: &str) -> io::Result<Option<u64>> {
 }
 
 /// Discover every namespace visible through `src`, given the visible pids.
+#[inline(never)] // called by collect and collect_addresses: one copy
 pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
     let mut d = Discovery::default();
     let mut by_inode: HashMap<u64, usize> = HashMap::new();
