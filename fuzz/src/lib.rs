@@ -579,7 +579,12 @@ pub fn addrs(data: &[u8]) {
     for line in Lines::new(data) {
         if let Ok(r) = pa::if_inet6_line(line) {
             // Printed back the kernel's way, it parses to the same row.
-            let mut back = r.addr.octets().iter().map(|b| format!("{b:02x}")).collect::<String>();
+            let mut back = r
+                .addr
+                .octets()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>();
             back.push_str(&format!(
                 " {:02x} {:02x} {:02x} {:02x} {:>8}",
                 r.ifindex,
@@ -589,7 +594,11 @@ pub fn addrs(data: &[u8]) {
                 String::from_utf8_lossy(&r.ifname)
             ));
             if std::str::from_utf8(&r.ifname).is_ok() {
-                assert_eq!(pa::if_inet6_line(back.as_bytes()).as_ref(), Ok(&r), "{back}");
+                assert_eq!(
+                    pa::if_inet6_line(back.as_bytes()).as_ref(),
+                    Ok(&r),
+                    "{back}"
+                );
             }
             assert!(r.prefix <= 128 && r.ifname.len() <= 15);
         }
@@ -603,7 +612,10 @@ pub fn addrs(data: &[u8]) {
     for (a, _) in &trie.entries {
         // Every entry is a leaf of the input.
         let leaf = format!("|-- {a}");
-        assert!(data.windows(leaf.len()).any(|w| w == leaf.as_bytes()), "{a}");
+        assert!(
+            data.windows(leaf.len()).any(|w| w == leaf.as_bytes()),
+            "{a}"
+        );
     }
     let (names, _) = pa::dev_names(data);
     assert!(names.iter().all(|n| !n.is_empty() && n.len() <= 15));
@@ -625,7 +637,14 @@ pub fn addrs(data: &[u8]) {
     for a in &ns.addrs {
         assert_inert(a.iface.as_deref().unwrap_or(""), "interface name");
     }
-    for ip in ["0.0.0.0", "::", "10.0.0.1", "fe80::1", "::ffff:192.168.1.1", "224.0.0.251"] {
+    for ip in [
+        "0.0.0.0",
+        "::",
+        "10.0.0.1",
+        "fe80::1",
+        "::ffff:192.168.1.1",
+        "224.0.0.251",
+    ] {
         for side in [V4Side::No, V4Side::Conditional] {
             let mut n = 0;
             let mut best = None;
