@@ -10,7 +10,8 @@ pub const HELP: &str = "\
 openports - which ports are open, who holds them, and which are reachable from
 other hosts, for every network namespace at once, read from /proc only.
 
-Usage: openports [OPTIONS]
+Usage: openports [OPTIONS] [FILTER]
+       openports watch [OPTIONS] [FILTER]  print sockets as they open and close
        openports check POLICY [OPTIONS]   exit 1 if a listener is not allowed
        openports baseline [OPTIONS]       print a policy allowing today's listeners
        openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
@@ -67,6 +68,42 @@ System:
   -h, --help           this help
   -V, --version        version
 
+Filter (ss's expressions; README, \"Filters\"):
+  FILTER               [state NAME | exclude NAME]... [EXPRESSION], as ss takes
+                       them: 'sport = :22', state established '( dport = :443
+                       or dport = :80 )', dst 10.0.0.0/8, src [::1]:8080
+                       sport, dport: = != < > <= >= (or eq ne lt gt le ge) a
+                       port, :port or a service name from /etc/services;
+                       src, dst: an address, prefix, [IPv6], ADDR:PORT, *:PORT;
+                       joined by and/&&, or/||, not/!, ( ), left to right
+                       states: established syn-sent syn-recv fin-wait-1
+                       fin-wait-2 time-wait unconnected close-wait last-ack
+                       listening closing; groups: all connected synchronized
+                       bucket big
+  -F, --filter FILE    read the filter from FILE ('#' starts a comment)
+
+Summary:
+  -s, --summary        per namespace, ss -s's counts and the sockets of the
+                       tables by protocol and state; then listeners by reach,
+                       exposure, namespace and program (-j: NDJSON)
+      --by-process     one line per program: its pids, listening ports, bound
+                       addresses and their reach (-j: one object per program)
+
+Watch (every namespace, also those that appear later):
+      --interval TIME  time between polls, default 2s (100ms to 24h: 500ms, 1m)
+      --changes-only   do not print what is there at the start ('present')
+      --policy POLICY  print only listeners the policy does not allow, as they
+                       appear ('violation'), and their 'closed'; exit status 0
+      --count N        stop after N polls
+                       events: present opened closed owners reach; -j: one
+                       object per event with event, time (RFC 3339 UTC), socket.
+                       A socket that lives shorter than the interval can be
+                       missed. SIGINT, SIGTERM or a closed stdout end it (0).
+
+Where flags differ from ss: -a with -l shows every state and -4 with -6 both
+families (in ss the last one wins); with neither -a, -l nor a state, listening
+sockets are listed (ss lists connected ones); 'state' replaces -l and -a.
+
 Exit status: 0 success (warnings may be printed), 1 check found violations,
 2 usage error, missing /proc, or an unusable policy.
 ";
@@ -94,6 +131,31 @@ pub enum Command {
     Baseline,
     /// Every namespace's interfaces and addresses.
     Addresses,
+    /// Poll and print changes until interrupted.
+    Watch(Box<Watch>),
+}
+
+/// `watch` options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watch {
+    pub interval: std::time::Duration,
+    /// No `present` events for what the first poll finds.
+    pub changes_only: bool,
+    /// Print only listeners this policy does not allow.
+    pub policy: Option<PathBuf>,
+    /// Stop after this many polls (`--count`).
+    pub count: Option<u64>,
+}
+
+/// What the listing prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// One row per socket.
+    Sockets,
+    /// `-s`: counts.
+    Summary,
+    /// `--by-process`: one line per program.
+    ByProcess,
 }
 
 /// How `-N` named a namespace; resolved against the system at run time.
@@ -130,6 +192,9 @@ pub struct Config {
     pub color: bool,
     /// Print a one-line summary on stderr (decided by the caller: stdout is a terminal).
     pub summary: bool,
+    /// The ss filter expression (and `state`/`exclude`) of the command line.
+    pub filter: Box<crate::parse::ssfilter::Filter>,
+    pub report: Report,
 }
 
 impl Config {
@@ -140,7 +205,8 @@ impl Config {
             || self.extended
             || self.exposed
             || self.summary
-            || matches!(self.command, Command::Check { .. })
+            || self.report != Report::Sockets
+            || matches!(self.command, Command::Check { .. } | Command::Watch(_))
     }
 }
 
@@ -194,9 +260,16 @@ where
         include_loopback: false,
         color: false,
         summary: false,
+        filter: Box::default(),
+        report: Report::Sockets,
     };
     let mut first_positional = true;
     let mut want_policy = false;
+    let mut words: Vec<u8> = Vec::new();
+    let mut filter_file: Option<PathBuf> = None;
+    let (mut interval, mut changes_only, mut watch_policy) = (None, false, None);
+    let mut count: Option<u64> = None;
+    let mut watch = false;
     while let Some(arg) = p.next()? {
         match arg {
             Short('t') | Long("tcp") => protos.push(Proto::Tcp),
@@ -236,21 +309,43 @@ where
                     _ => return Err("--byte-order takes 'big' or 'little'".into()),
                 }
             }
+            Short('F') | Long("filter") => filter_file = Some(p.value()?.into()),
+            Short('s') | Long("summary") => cfg.report = Report::Summary,
+            Long("by-process") => cfg.report = Report::ByProcess,
+            Long("interval") => interval = Some(p.value()?),
+            Long("changes-only") => changes_only = true,
+            Long("count") => {
+                count = Some(
+                    p.value()?
+                        .parse()
+                        .map_err(|_| lexopt::Error::from("--count takes a number of polls"))?,
+                )
+            }
+            Long("policy") => watch_policy = Some(PathBuf::from(p.value()?)),
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Value(v) if want_policy => {
                 cfg.command = Command::Check { policy: v.into() };
                 want_policy = false;
             }
-            Value(v) if first_positional => {
+            Value(v) if first_positional && is_command(&v) => {
                 first_positional = false;
                 match v.to_str() {
                     Some("check") => want_policy = true,
                     Some("baseline") => cfg.command = Command::Baseline,
                     Some("addresses") => cfg.command = Command::Addresses,
-                    Some("list") => {}
-                    _ => return Err(format!("unexpected argument {v:?} (see --help)").into()),
+                    Some("watch") => watch = true,
+                    _ => {}
                 }
+            }
+            // Everything else is the filter expression, as with ss: its words
+            // joined by blanks.
+            Value(v) => {
+                first_positional = false;
+                if !words.is_empty() {
+                    words.push(b' ');
+                }
+                words.extend_from_slice(v.as_encoded_bytes());
             }
             _ => return Err(arg.unexpected()),
         }
@@ -271,6 +366,21 @@ where
     cfg.protos = protos;
     cfg.families = families;
     cfg.states = if all { States::All } else { States::Listening };
+    if watch {
+        let interval = match interval {
+            None => std::time::Duration::from_secs(2),
+            Some(v) => duration(&v)?,
+        };
+        cfg.command = Command::Watch(Box::new(Watch {
+            interval,
+            changes_only,
+            policy: watch_policy,
+            count,
+        }));
+    } else if interval.is_some() || changes_only || watch_policy.is_some() || count.is_some() {
+        return Err("--interval, --changes-only, --policy and --count belong to watch".into());
+    }
+    cfg.filter = Box::new(filter(&cfg.protos, &cfg.families, filter_file, &words)?);
     Ok(Parsed::Run(cfg))
 }
 
@@ -302,6 +412,85 @@ fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), lexopt::Error> {
         }
     }
     Ok(())
+}
+
+fn is_command(v: &std::ffi::OsStr) -> bool {
+    matches!(
+        v.to_str(),
+        Some("check" | "baseline" | "watch" | "addresses" | "list")
+    )
+}
+
+/// `2`, `2s`, `0.5`, `500ms`, `1m`: from 100 ms to a day. By hand: parsing a
+/// float would pull in several KiB of code.
+fn duration(v: &OsString) -> Result<std::time::Duration, lexopt::Error> {
+    let bad = || {
+        lexopt::Error::from(format!(
+            "--interval takes a duration from 100ms to 24h (2, 0.5s, 500ms, 1m), not {v:?}"
+        ))
+    };
+    let t = v.to_str().ok_or_else(bad)?;
+    let (num, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+    let ms_per: u64 = match unit {
+        "ms" => 1,
+        "" | "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad()),
+    };
+    let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
+    let digits = |s: &str| s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) {
+        return Err(bad());
+    }
+    let mut ms = whole.parse::<u64>().unwrap_or(0) * ms_per;
+    let mut scale = ms_per;
+    for d in frac.bytes() {
+        scale /= 10;
+        ms += u64::from(d - b'0') * scale;
+    }
+    if !(100..=86_400_000).contains(&ms) {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_millis(ms))
+}
+
+/// Parse the filter words (or `-F FILE`), resolving service names in
+/// /etc/services for the protocols shown.
+fn filter(
+    protos: &[Proto],
+    families: &[Family],
+    file: Option<PathBuf>,
+    words: &[u8],
+) -> Result<crate::parse::ssfilter::Filter, lexopt::Error> {
+    let (name, text) = match file {
+        Some(_) if !words.is_empty() => {
+            return Err("give the filter either as arguments or with -F FILE, not both".into());
+        }
+        Some(f) => {
+            let name = crate::render::escape::terminal(f.as_os_str().as_encoded_bytes());
+            match crate::proc::read_regular(&f, 1 << 20) {
+                Ok(t) => (name, t),
+                Err(e) => return Err(format!("{name}: {e}").into()),
+            }
+        }
+        None if words.is_empty() => return Ok(Default::default()),
+        None => ("filter".to_string(), words.to_vec()),
+    };
+    let services = std::cell::OnceCell::new();
+    let (tcp, udp) = (protos.contains(&Proto::Tcp), protos.contains(&Proto::Udp));
+    let resolve = |n: &[u8]| {
+        let db: &Vec<u8> = services.get_or_init(|| {
+            crate::proc::read_regular(std::path::Path::new("/etc/services"), 16 << 20)
+                .unwrap_or_default()
+        });
+        crate::parse::ssfilter::service_port(db, n, tcp, udp)
+    };
+    let only = match families {
+        [f] => Some(*f),
+        _ => None,
+    };
+    crate::parse::ssfilter::parse(&text, only, &resolve).map_err(|e| format!("{name}:{e}").into())
 }
 
 fn ns_selector(v: &str) -> Result<NsSelector, lexopt::Error> {

@@ -99,6 +99,10 @@ pub const TARGETS: &[Target] = &[
         name: "policy",
         body: policy,
     },
+    Target {
+        name: "ssfilter",
+        body: ssfilter,
+    },
 ];
 
 // Input caps. Real rows are under 200 bytes and real tables a few MB; what
@@ -1370,12 +1374,77 @@ pub fn policy(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------
+// ss filter expressions (the listing's FILTER, `-F FILE`)
+
+/// `ssfilter::parse`: an error names a place inside the input and prints
+/// inert; a filter that parses evaluates on any socket without panicking, and
+/// `not` of it is its complement.
+pub fn ssfilter(data: &[u8]) {
+    if data.len() > TEXT_CAP {
+        return;
+    }
+    let services = b"ssh 22/tcp\nhttp 80/tcp www\nodd 100/tcp\nodd 101/udp\n";
+    let resolve = |n: &[u8]| openports::parse::ssfilter::service_port(services, n, true, true);
+    match openports::parse::ssfilter::parse(data, None, &resolve) {
+        Ok(f) => {
+            let Some(e) = f.expr else { return };
+            let not = openports::parse::ssfilter::Expr::Not(Box::new(e.clone()));
+            for (l, r) in [
+                ("127.0.0.1:22", "0.0.0.0:0"),
+                ("[::ffff:10.0.0.5]:80", "[::ffff:10.0.0.9]:40000"),
+                ("[fe80::1]:443", "[::1]:1"),
+            ] {
+                let ep = |t: &str| {
+                    let (a, p) = t.rsplit_once(':').unwrap();
+                    let a = a.trim_start_matches('[').trim_end_matches(']');
+                    openports::model::socket::Endpoint {
+                        ip: a.parse().unwrap(),
+                        port: p.parse().unwrap(),
+                    }
+                };
+                let s = openports::model::socket::Socket {
+                    ns: 0,
+                    proto: Proto::Tcp,
+                    family: if l.starts_with('[') {
+                        Family::Inet6
+                    } else {
+                        Family::Inet
+                    },
+                    state: 1,
+                    local: ep(l),
+                    remote: ep(r),
+                    recv_q: 0,
+                    send_q: 0,
+                    uid: 0,
+                    inode: 1,
+                    detail: None,
+                };
+                let (a, b) = (
+                    openports::collect::filter::eval(&e, &s),
+                    openports::collect::filter::eval(&not, &s),
+                );
+                assert_ne!(a, b, "{e:?}");
+            }
+        }
+        Err(e) => {
+            let lines = data.split(|&b| b == b'\n').count();
+            assert!(e.line >= 1 && e.line <= lines, "{e}");
+            assert!(e.col >= 1, "{e}");
+            assert_inert(&e.to_string(), "filter error");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // seeds
 
 /// The target a testdata file seeds, by its name (`tcp`, `tcp-crlf`, `status`…).
 fn seed_target(name: &str) -> Option<&'static str> {
     if name.ends_with(".policy") {
         return Some("policy");
+    }
+    if name.ends_with(".ssfilter") {
+        return Some("ssfilter");
     }
     let stem = name.split(['-', '.']).next().unwrap_or(name);
     Some(match stem {

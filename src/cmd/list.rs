@@ -2,12 +2,32 @@
 
 use std::io::Write;
 
-use crate::cli::{Config, Format};
+use crate::cli::{Config, Format, Report, States};
 use crate::collect::collect;
 use crate::error::{Error, Exit};
+use crate::proc::ProcRoot;
 use crate::render::{self, diagnostics, summary};
 
 pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    match cfg.report {
+        Report::Sockets => {}
+        Report::Summary => return run_summary(cfg, out, err),
+        Report::ByProcess => {
+            if !cfg.processes {
+                return Err(Error::Usage(
+                    "--by-process needs the owners that --no-processes skips".into(),
+                ));
+            }
+            let c = collect(cfg)?;
+            diagnostics::print_diagnostics(&c, err);
+            let mut view = c.view(cfg);
+            view.header = cfg.header;
+            render::summary::write_by_process(&view, cfg.format, out)?;
+            out.flush()?;
+            diagnostics::hidden_notice(&c, &view, err);
+            return Ok(Exit::Ok);
+        }
+    }
     let c = collect(cfg)?;
     diagnostics::print_diagnostics(&c, err);
     let view = c.view(cfg);
@@ -24,5 +44,22 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
     if cfg.summary {
         crate::render::diag(err, &summary::summary(&c, &view));
     }
+    Ok(Exit::Ok)
+}
+
+/// `-s`: every state of the tables is counted (a `state` filter still
+/// applies), with the kernel's counters of each namespace shown.
+fn run_summary(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let mut all = cfg.clone();
+    all.states = States::All;
+    let c = collect(&all)?;
+    diagnostics::print_diagnostics(&c, err);
+    let src = ProcRoot::new(&cfg.root)
+        .map_err(|e| Error::Fatal(format!("cannot use {}: {e}", cfg.root.display())))?;
+    let selected = crate::collect::select(cfg, &src, &c.namespaces).map_err(Error::Fatal)?;
+    let counters = crate::collect::sockstat::read(&src, &c.namespaces);
+    let view = c.view(cfg);
+    summary::write_summary(&view, &selected, &counters, cfg.format, out)?;
+    out.flush()?;
     Ok(Exit::Ok)
 }

@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod baseline;
 pub mod check;
 pub mod list;
+pub mod watch;
 
 use std::io::Write;
 
@@ -22,6 +23,7 @@ pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
         Command::Check { .. } => check::run_check(cfg, out, err),
         Command::Baseline => baseline::run_baseline(cfg, out, err),
         Command::Addresses => addresses::run_addresses(cfg, out, err),
+        Command::Watch(w) => watch::run_watch(cfg, w, out, err),
     }
 }
 
@@ -31,6 +33,7 @@ pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
 fn listener_config(cfg: &Config) -> Config {
     let mut c = cfg.clone();
     c.states = States::Listening;
+    c.filter.states = None;
     c.exposed = false;
     c
 }

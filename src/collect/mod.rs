@@ -7,6 +7,7 @@ pub mod filter;
 pub mod kinds;
 pub mod namespaces;
 pub mod owners;
+pub mod sockstat;
 pub mod tables;
 
 use std::collections::HashMap;
@@ -452,7 +453,7 @@ fn read_names(
 
 /// Which namespaces to read: all, or those `-N` names.
 #[inline(never)] // one copy for collect and collect_addresses
-fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
+pub(crate) fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
     if cfg.netns.is_empty() {
         return Ok(vec![true; list.len()]);
     }

@@ -104,3 +104,89 @@ pub fn setns_net(ns: BorrowedFd<'_>) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Set by the SIGINT/SIGTERM handler that [`catch_terminate`] installs.
+static TERMINATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_terminate(_: libc::c_int) {
+    TERMINATE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// SIGINT and SIGTERM, caught and blocked: they are taken only inside
+/// [`Terminate::wait`], so a poll in progress always finishes (and threads
+/// started later inherit the blocked mask).
+pub struct Terminate {
+    /// The mask to wait with: the old one, SIGINT and SIGTERM let through.
+    wait_mask: libc::sigset_t,
+}
+
+/// How a [`Terminate::wait`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    Timeout,
+    /// SIGINT or SIGTERM arrived.
+    Signal,
+    /// Standard output was closed by its reader (a pipe) or hung up (a terminal).
+    Closed,
+}
+
+/// Catch SIGINT and SIGTERM (see [`Terminate`]).
+pub fn catch_terminate() -> io::Result<Terminate> {
+    // SAFETY: sigset_t and sigaction are plain C structs, initialised by the
+    // sig* functions before use; the handler only stores to an atomic, which is
+    // async-signal-safe.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_terminate as *const () as libc::sighandler_t;
+        libc::sigemptyset(&mut sa.sa_mask);
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        let rc = libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        libc::sigdelset(&mut old, libc::SIGINT);
+        libc::sigdelset(&mut old, libc::SIGTERM);
+        Ok(Terminate { wait_mask: old })
+    }
+}
+
+impl Terminate {
+    /// Sleep up to `d`, waking early for SIGINT/SIGTERM or when standard
+    /// output is closed (`ppoll` on fd 1 with no events: only POLLERR/POLLHUP).
+    pub fn wait(&self, d: std::time::Duration) -> Wake {
+        let deadline = std::time::Instant::now() + d;
+        loop {
+            if TERMINATE.load(std::sync::atomic::Ordering::Relaxed) {
+                return Wake::Signal;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Wake::Timeout;
+            }
+            let ts = libc::timespec {
+                tv_sec: left.as_secs().min(86_400) as _,
+                tv_nsec: left.subsec_nanos() as _,
+            };
+            let mut fd = libc::pollfd {
+                fd: 1,
+                events: 0,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, a valid timespec and signal mask.
+            let n = unsafe { libc::ppoll(&mut fd, 1, &ts, &self.wait_mask) };
+            if n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+                return Wake::Closed;
+            }
+            // n < 0: EINTR (the flag is checked above); n == 0: timeout.
+        }
+    }
+}

@@ -219,7 +219,7 @@ fn detail_keys(v: &View<'_>, d: &Detail, out: &mut String) {
 }
 
 /// `"reach"`, `"reach_reason"`, `"reachable_on"`, `"published_by"`, `"publishes"`.
-fn reach_fields(v: &View<'_>, ctx: &ReachCtx, s: &Socket, out: &mut String) {
+pub fn reach_fields(v: &View<'_>, ctx: &ReachCtx, s: &Socket, out: &mut String) {
     let me = SockRef::of(s);
     let mut on = String::new();
     let (r, why) = ctx.of(&me, &mut |a, cond, port| {

@@ -345,37 +345,78 @@ fn row_color(v: &View<'_>, s: &Socket) -> Option<&'static str> {
 /// Write the table: widths are measured in a first pass, so memory stays
 /// proportional to one row however many sockets there are.
 pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(v, &[], &mut Vec::new(), v.header, out)
+}
+
+/// Leading cells of a row that is not only a socket: `watch`'s time and event.
+pub type Lead<'a> = [&'a str; 2];
+const LEAD_TITLES: Lead<'static> = ["Time", "Event"];
+
+/// The table with `lead` cells in front of each row (none, or one per socket),
+/// aligned to `widths`, which only grow: a stream of batches (`watch`) keeps
+/// its columns from batch to batch.
+pub fn write_rows(
+    v: &View<'_>,
+    lead: &[Lead<'_>],
+    widths: &mut Vec<usize>,
+    header: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let cols = columns(v);
-    let mut widths: Vec<usize> = cols
-        .iter()
-        .map(|c| if v.header { c.title().len() } else { 0 })
-        .collect();
+    let nlead = if lead.is_empty() { 0 } else { 2 };
+    if widths.len() != nlead + cols.len() {
+        *widths = LEAD_TITLES[..nlead]
+            .iter()
+            .copied()
+            .chain(cols.iter().map(|c| c.title()))
+            .map(|t| if header { t.len() } else { 0 })
+            .collect();
+    }
     let mut buf = String::new();
-    for s in v.sockets {
+    if nlead > 0 && cols[0] == Col::Netns {
+        // A stream: room for every namespace known now, so that later
+        // batches from another namespace keep the columns of the header.
+        for ns in v.namespaces {
+            let w = display_width(&super::escape::terminal(ns.label().as_bytes()));
+            widths[nlead] = widths[nlead].max(w);
+        }
+    }
+    for (k, s) in v.sockets.iter().enumerate() {
+        for (i, cell) in lead.get(k).into_iter().flatten().enumerate() {
+            widths[i] = widths[i].max(display_width(cell));
+        }
         for (i, &c) in cols.iter().enumerate() {
             if c == Col::Process {
                 continue;
             }
-            widths[i] = widths[i].max(cell_width(v, s, c, &mut buf));
+            widths[nlead + i] = widths[nlead + i].max(cell_width(v, s, c, &mut buf));
         }
     }
+    let last = nlead + cols.len() - 1;
     let mut line = String::new();
-    if v.header {
-        for (i, &c) in cols.iter().enumerate() {
-            pad(&mut line, c.title(), widths[i], i + 1 == cols.len());
+    if header {
+        let titles = LEAD_TITLES[..nlead]
+            .iter()
+            .copied()
+            .chain(cols.iter().map(|c| c.title()));
+        for (i, t) in titles.enumerate() {
+            pad(&mut line, t, widths[i], i == last);
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
-    for s in v.sockets {
+    for (k, s) in v.sockets.iter().enumerate() {
         line.clear();
         let color = row_color(v, s);
         if let Some(c) = color {
             line.push_str(c);
         }
+        for (i, cell) in lead.get(k).into_iter().flatten().enumerate() {
+            pad(&mut line, cell, widths[i], false);
+        }
         for (i, &c) in cols.iter().enumerate() {
             cell(v, s, c, &mut buf);
-            pad(&mut line, &buf, widths[i], i + 1 == cols.len());
+            pad(&mut line, &buf, widths[nlead + i], nlead + i == last);
         }
         if color.is_some() {
             line.push_str(RESET);
