@@ -11,7 +11,7 @@
 //! - [`model`]: the data the steps hand on (sockets, namespaces, owners,
 //!   exposure classes). No I/O.
 //! - [`collect`]: discovery of namespaces and processes, reading the tables and
-//!   the fd links through [`proc`], into a `Collected` snapshot.
+//!   the fd links through [`proc`], into a `Snapshot` snapshot.
 //! - [`policy`]: rules and their evaluation against a snapshot.
 //! - [`cmd`]: one flow per subcommand (`list`, `check`, `baseline`).
 //! - [`render`]: every writer (table, JSON, check report, baseline policy,

@@ -56,7 +56,7 @@ fn run_summary(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result
     diagnostics::print_diagnostics(&c, err);
     let src = ProcRoot::new(&cfg.root)
         .map_err(|e| Error::Fatal(format!("cannot use {}: {e}", cfg.root.display())))?;
-    let selected = crate::collect::select(cfg, &src, &c.namespaces).map_err(Error::Fatal)?;
+    let selected = crate::collect::plan::select(cfg, &src, &c.namespaces).map_err(Error::Fatal)?;
     let counters = crate::collect::sockstat::read(&src, &c.namespaces);
     let view = c.view(cfg);
     summary::write_summary(&view, &selected, &counters, cfg.format, out)?;

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Config, Format, Watch};
-use crate::collect::{Collected, collect};
+use crate::collect::{Snapshot, collect};
 use crate::error::{Error, Exit};
 use crate::model::socket::{Endpoint, Family, Proto, Socket};
 use crate::policy::Policy;
@@ -48,7 +48,7 @@ struct Facts {
 /// One poll: the snapshot and, per socket shown (in output order), its key and
 /// facts.
 struct Poll {
-    c: Collected,
+    c: Snapshot,
     keys: Vec<Key>,
     facts: Vec<Facts>,
     index: HashMap<Key, usize>,
@@ -146,7 +146,7 @@ struct Printer<'a> {
 impl Printer<'_> {
     fn print(
         &mut self,
-        c: &Collected,
+        c: &Snapshot,
         b: &Batch,
         time: &str,
         out: &mut dyn Write,
@@ -186,7 +186,7 @@ impl Printer<'_> {
 
 /// The sockets of `c` that `watch --policy` reports: checked listeners no rule
 /// allows.
-fn violations(c: &Collected, cfg: &Config, pol: &Policy) -> Vec<bool> {
+fn violations(c: &Snapshot, cfg: &Config, pol: &Policy) -> Vec<bool> {
     let view = c.view(cfg);
     let checked: Vec<usize> = (0..c.sockets.len())
         .filter(|&i| is_checked(&c.sockets[i], cfg.include_loopback))

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::ControlFlow;
 
 use crate::collect::filter::Filter;
+use crate::collect::netdir::NetDir;
 use crate::collect::tables::Diag;
 use crate::model::kinds::{Access, Detail, FileMode};
 use crate::model::socket::{Endpoint, Family, Proto, Socket, state};
@@ -28,15 +29,15 @@ const MAX_WARNINGS: usize = 10;
 /// overlong or a malformed line is a warning naming `path:line`.
 fn scan_rows(
     src: &ProcRoot,
-    rel: &str,
+    dir: &NetDir,
+    file: &str,
     diag: &mut Diag,
     mut row: impl FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError>,
 ) {
-    let path = src.path(rel);
-    let shown = crate::render::escape::terminal(path.as_os_str().as_encoded_bytes());
-    let f = match src.open(rel) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+    let shown = dir.shown(src, file);
+    let f = match dir.open(src, file) {
+        Ok(Some(f)) => f,
+        Ok(None) => return,
         Err(e) => return diag.warn(format!("{shown}: cannot read: {e}")),
     };
     let mut bad = 0usize;
@@ -107,14 +108,14 @@ fn row_socket(ns: u32, proto: Proto, family: Family, st: u8, uid: u32, inode: u6
 
 /// Interface index → name in the namespace whose tables are in `dir`, from the
 /// files that list them (an interface in none of them stays unnamed).
-pub fn interface_names(src: &ProcRoot, dir: &str) -> Vec<(u32, Vec<u8>)> {
+pub fn interface_names(src: &ProcRoot, dir: &NetDir) -> Vec<(u32, Vec<u8>)> {
     let mut names: Vec<(u32, Vec<u8>)> = Vec::new();
     for (file, kind) in [
         ("igmp", IfFile::Igmp),
         ("dev_mcast", IfFile::DevMcast),
         ("if_inet6", IfFile::IfInet6),
     ] {
-        let Ok(data) = src.read_capped(format!("{dir}/{file}"), 4 << 20) else {
+        let Ok(data) = dir.read_capped(src, file, 4 << 20) else {
             continue;
         };
         for (ix, name) in ifindex_names(kind, &data) {
@@ -130,14 +131,14 @@ pub fn interface_names(src: &ProcRoot, dir: &str) -> Vec<(u32, Vec<u8>)> {
 /// shown (ss lists them all: they have no listening state).
 pub fn read_packet(
     src: &ProcRoot,
-    dir: &str,
+    dir: &NetDir,
     ns: u32,
     filter: &Filter,
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) {
     let mut names: Option<Vec<(u32, Vec<u8>)>> = None;
-    scan_rows(src, &format!("{dir}/packet"), diag, |_, line, _, _| {
+    scan_rows(src, dir, "packet", diag, |_, line, _, _| {
         let r = packet_line(line)?;
         let ifname = (r.ifindex != 0)
             .then(|| {
@@ -182,7 +183,7 @@ pub fn read_packet(
 /// for the owner check done once owners are known.
 pub fn read_unix(
     src: &ProcRoot,
-    dir: &str,
+    dir: &NetDir,
     ns: u32,
     all: bool,
     diag: &mut Diag,
@@ -195,7 +196,7 @@ pub fn read_unix(
     let mut seen: std::collections::HashMap<u64, (usize, u64)> = std::collections::HashMap::new();
     let mut clashes = 0usize;
     let mut hints: Vec<(usize, String)> = Vec::new();
-    scan_rows(src, &format!("{dir}/unix"), diag, |n, line, shown, d| {
+    scan_rows(src, dir, "unix", diag, |n, line, shown, d| {
         let r = unix_line(line);
         let tail_of_prev = matches!(prev, Some((pn, plen)) if pn + 1 == n && plen + 1 + line.len() <= UNIX_NAME_MAX);
         prev = None;
@@ -292,14 +293,14 @@ fn family_of(ip: IpAddr) -> Family {
 /// local address, the peer being the primary path).
 pub fn read_sctp(
     src: &ProcRoot,
-    dir: &str,
+    dir: &NetDir,
     ns: u32,
     assocs: bool,
     filter: &Filter,
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) {
-    scan_rows(src, &format!("{dir}/sctp/eps"), diag, |_, line, _, _| {
+    scan_rows(src, dir, "sctp/eps", diag, |_, line, _, _| {
         let r = sctp_ep_line(line)?;
         for ip in r.laddrs {
             let mut s = row_socket(
@@ -320,7 +321,7 @@ pub fn read_sctp(
     if !assocs {
         return;
     }
-    scan_rows(src, &format!("{dir}/sctp/assocs"), diag, |_, line, _, _| {
+    scan_rows(src, dir, "sctp/assocs", diag, |_, line, _, _| {
         let r = sctp_assoc_line(line)?;
         let peer = r
             .primary_peer()
@@ -503,33 +504,6 @@ fn denied_or_gone(e: &io::Error) -> &'static str {
         io::ErrorKind::PermissionDenied => "the holder's root is not readable (not root?)",
         io::ErrorKind::NotFound => "the holder exited",
         _ => "the path could not be looked up",
-    }
-}
-
-/// Whether `filter` asks for any of the kinds read here.
-pub fn wanted(filter: &Filter) -> bool {
-    [Proto::Sctp, Proto::Packet, Proto::Unix]
-        .iter()
-        .any(|&p| filter.wants(p))
-}
-
-/// Read every kind `filter` wants from one namespace's table directory.
-pub fn read_kinds(
-    src: &ProcRoot,
-    dir: &str,
-    ns: u32,
-    filter: &Filter,
-    diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
-    if filter.wants(Proto::Sctp) {
-        read_sctp(src, dir, ns, filter.all_states(), filter, diag, out);
-    }
-    if filter.wants(Proto::Packet) {
-        read_packet(src, dir, ns, filter, diag, out);
-    }
-    if filter.wants(Proto::Unix) {
-        read_unix(src, dir, ns, filter.all_states(), diag, out);
     }
 }
 

@@ -1,18 +1,35 @@
-//! Collection: from the proc root to a [`Collected`] snapshot. Discovery of
-//! processes and namespaces ([`namespaces`]), the tables of each namespace
-//! ([`tables`]), the fd walk ([`owners`]), then sort, dedup and process details.
+//! Collection: from the proc root to a [`Snapshot`], in three steps.
+//!
+//! 1. **Plan** ([`plan`]): list processes, discover the namespaces
+//!    ([`namespaces`]), and turn what to read into typed [`plan::Job`]s: a
+//!    table of a namespace through a member's `/proc/PID` fd ([`netdir`]), the
+//!    tables of a namespace entered by its nsfs file, a slice of the fd walk.
+//! 2. **Execute** ([`execute`]): a pool of workers (one per core, see
+//!    [`plan::workers`]) runs the jobs with their readers ([`tables`],
+//!    [`owners`]). Workers start while the plan is still being made: our own
+//!    namespace's tables and the fd walk need no discovery.
+//! 3. **Assemble** ([`assemble`]): a pure function joins what the jobs found
+//!    into sorted, deduplicated sockets and the owner index; then the details of
+//!    the processes that hold shown sockets are read.
+//!
+//! Where to add things: see [`plan`] ("Adding a data source").
 
 pub mod addrs;
+pub mod assemble;
+pub mod execute;
 pub mod filter;
 pub mod kinds;
 pub mod namespaces;
+pub mod netdir;
 pub mod owners;
+pub mod plan;
 pub mod sockstat;
 pub mod tables;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::cli::{Config, Format, NsSelector};
+use crate::cli::{Config, Format};
 use crate::error::Error;
 use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
@@ -21,18 +38,22 @@ use crate::model::socket::{Proto, Socket};
 use crate::parse;
 use crate::proc::{self, ProcRoot, sys};
 use crate::render::{self, View};
+use assemble::assemble;
+use execute::{Ctx, execute};
 use filter::Filter;
+use netdir::NetDir;
 use tables::Diag;
 
 /// A passwd or group file larger than this is refused (a big directory has a
 /// few MiB).
 const MAX_PASSWD: u64 = 64 << 20;
 
-/// Everything one run gathered.
+/// Everything one run gathered: what filters, policies and renderers consume.
 #[derive(Debug)]
-pub struct Collected {
+pub struct Snapshot {
+    /// Every namespace; a socket's `ns` is an index into it.
     pub namespaces: Vec<Netns>,
-    /// Shown sockets, sorted, duplicates of non-atomic reads removed.
+    /// Shown sockets in output order, duplicates of non-atomic reads removed.
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
     pub procs: HashMap<u32, ProcInfo>,
@@ -51,7 +72,7 @@ pub struct Collected {
     pub reach: Option<ReachCtx>,
 }
 
-impl Collected {
+impl Snapshot {
     pub fn view<'a>(&'a self, cfg: &Config) -> View<'a> {
         let first = self.sockets.first().map(|s| s.ns);
         let many = self.sockets.iter().any(|s| Some(s.ns) != first);
@@ -77,129 +98,73 @@ fn fatal(msg: String) -> Error {
     Error::Fatal(msg)
 }
 
-/// Gather sockets, namespaces and owners as `cfg` asks.
-pub fn collect(cfg: &Config) -> Result<Collected, Error> {
+/// Gather sockets, namespaces and owners as `cfg` asks, on as many workers
+/// as this process has cores ([`plan::workers`]).
+pub fn collect(cfg: &Config) -> Result<Snapshot, Error> {
+    collect_with(cfg, plan::workers())
+}
+
+/// [`collect`] on `workers` threads (this one included).
+pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
     let shown_root = render::escape::terminal(cfg.root.as_os_str().as_encoded_bytes());
     let src = ProcRoot::new(&cfg.root)
         .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
         .with_byte_order(cfg.byte_order);
     let filter = Filter::new(cfg);
+    let files = plan::net_files(&filter);
+    let ctx = Ctx {
+        src: &src,
+        filter: &filter,
+    };
     let mut diag = Diag::default();
-    let next_pid = std::sync::atomic::AtomicUsize::new(0);
-    let self_units = tables::wanted_tables(&filter);
-    let next_unit = std::sync::atomic::AtomicUsize::new(0);
-    let read_self = |d: &mut Diag, v: &mut Vec<Socket>| {
-        tables::read_shared(
-            &src,
-            "net",
-            u32::MAX,
-            &self_units,
-            &next_unit,
-            &filter,
-            d,
-            v,
-        )
-    };
-    // The tables of every namespace but the early-read one, published once
-    // discovery is done; both threads then take them one table at a time.
-    let units: std::sync::OnceLock<Vec<tables::Unit>> = std::sync::OnceLock::new();
-    let next_ns_unit = std::sync::atomic::AtomicUsize::new(0);
-    let read_rest = |d: &mut Diag, v: &mut Vec<Socket>| {
-        tables::read_units(&src, units.wait(), &next_ns_unit, &filter, d, v)
-    };
-    let (pids, disc, sockets, owners, sel) = std::thread::scope(|s| {
-        let src = &src;
-        // Whatever happens below, the second thread must not wait forever.
-        struct Publish<'a>(&'a std::sync::OnceLock<Vec<tables::Unit>>);
-        impl Drop for Publish<'_> {
-            fn drop(&mut self) {
-                let _ = self.0.set(Vec::new());
-            }
-        }
-        let publish = Publish(&units);
-        // Without owners, the second core starts on our own namespace's tables
-        // (usually the biggest) at once, while this thread lists processes and
-        // discovers the other namespaces; then both share all remaining tables.
-        let early = !cfg.processes && cfg.netns.is_empty() && src.path("net").is_dir();
-        let reader = early.then(|| {
-            s.spawn(|| {
-                let (mut d, mut v) = (Diag::default(), Vec::new());
-                read_self(&mut d, &mut v);
-                let mut rest = Vec::new();
-                read_rest(&mut d, &mut rest);
-                (None, d, v, rest)
-            })
-        });
-        let pids = std::sync::Arc::new(
-            src.list_pids()
-                .map_err(|e| format!("cannot list {shown_root}: {e}"))?,
-        );
-        if pids.is_empty() && !src.path("net").is_dir() {
-            return Err(format!(
-                "{shown_root} does not look like /proc: no processes and no net/ directory"
+    let (planned, found) = execute(&ctx, workers, |queue| {
+        // Our own namespace's tables (usually the biggest) need no discovery:
+        // they are read at once, while processes are listed.
+        let own = if cfg.netns.is_empty() && src.path("net").is_dir() {
+            namespaces::own_inode(&src)
+        } else {
+            None
+        };
+        if own.is_some() {
+            queue.push(plan::namespace_jobs(
+                namespaces::OWN,
+                &NetDir::Path("net"),
+                &files,
             ));
         }
-        // A tree without processes (a capture of net/ alone) has no owners to
-        // find: they are reported as not looked up rather than as kernel sockets.
-        let want_owners = cfg.processes && !pids.is_empty();
-        // With owners, the second core walks /proc/*/fd while this one reads the
-        // tables; each joins the other's work when its own runs out. Never more
-        // threads than cores.
-        let walker = want_owners.then(|| {
-            let (pids, next_pid, read_rest) = (pids.clone(), &next_pid, &read_rest);
-            s.spawn(move || {
-                let part = owners::walk_shared(src, &pids, next_pid);
-                let (mut d, mut rest) = (Diag::default(), Vec::new());
-                read_rest(&mut d, &mut rest);
-                (Some(part), d, Vec::new(), rest)
-            })
-        });
-        let disc = namespaces::discover(src, &pids);
-        let sel = select(cfg, src, &disc.list)?;
-        let self_ix = disc.list.iter().position(|n| n.is_self);
-        let done = if early { self_ix } else { None };
-        let (plan_units, enter) = plan(src, &disc.list, &sel, done, &filter, &mut diag);
-        let _ = units.set(plan_units);
-        drop(publish);
-        let mut early_self = Vec::new();
-        let mut out = Vec::new();
-        read_rest(&mut diag, &mut out);
-        if early {
-            read_self(&mut diag, &mut early_self);
-        }
-        read_entered(src, &disc.list, &enter, &filter, &mut diag, &mut out);
-        let mine = want_owners.then(|| owners::walk_shared(src, &pids, &next_pid));
-        let mut parts: Vec<owners::WalkPart> = mine.into_iter().collect();
-        if let Some(h) = reader.or(walker) {
-            let (part, d, v, rest) = h.join().unwrap_or_default();
-            parts.extend(part);
-            diag.warnings.extend(d.warnings);
-            early_self.extend(v);
-            out.extend(rest);
-        }
-        // Rows read early as "our namespace" get its index (or are dropped
-        // when it could not be identified: its tables were then read again).
-        if let Some(ix) = done {
-            out.extend(early_self.into_iter().map(|mut s| {
-                s.ns = ix as u32;
-                s
-            }));
-        }
-        let owners = want_owners.then(|| owners::index_from_parts(parts));
-        Ok((pids, disc, out, owners, sel))
-    })
-    .map_err(fatal)?;
-    let mut sockets = sockets;
-    if kinds::wanted(&filter) {
-        for (ix, ns) in disc.list.iter().enumerate() {
-            if let Some(dir) = sel[ix].then(|| ns_dir(&src, ns)).flatten() {
-                kinds::read_kinds(&src, &dir, ix as u32, &filter, &mut diag, &mut sockets);
+        let r = (|| {
+            let pids: Arc<[u32]> = src
+                .list_pids()
+                .map_err(|e| format!("cannot list {shown_root}: {e}"))?
+                .into();
+            if pids.is_empty() && !src.path("net").is_dir() {
+                return Err(format!(
+                    "{shown_root} does not look like /proc: no processes and no net/ directory"
+                ));
             }
+            // A tree without processes (a capture of net/ alone) has no owners to
+            // find: they are reported as not looked up rather than as kernel sockets.
+            let want_owners = cfg.processes && !pids.is_empty();
+            if want_owners {
+                queue.push(plan::fd_jobs(&pids));
+            }
+            let disc = namespaces::discover(&src, &pids, own);
+            let sel = plan::select(cfg, &src, &disc.list)?;
+            let done = own.map(|_| namespaces::OWN);
+            queue.push(plan::rest(&src, &disc, &sel, done, &files, &mut diag));
+            Ok((pids, disc, sel, want_owners))
+        })();
+        if r.is_err() {
+            queue.cancel();
         }
-    }
-    sort_dedup(&mut sockets);
+        r
+    });
+    let (pids, disc, sel, want_owners) = planned.map_err(fatal)?;
+    let mut a = assemble(&disc, found, want_owners);
+    diag.warnings.append(&mut a.warnings);
+    let mut sockets = a.sockets;
+    let mut owners = a.owners;
 
-    let mut owners = owners;
     let mut hidden_reasons = Vec::new();
     let mut procs = HashMap::new();
     let mut full_visibility = true;
@@ -329,7 +294,7 @@ pub fn collect(cfg: &Config) -> Result<Collected, Error> {
                 .join(", ")
         ));
     }
-    Ok(Collected {
+    Ok(Snapshot {
         namespaces: disc.list,
         sockets,
         owners,
@@ -369,8 +334,8 @@ pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
             "{shown_root} does not look like /proc: no processes and no net/ directory"
         )));
     }
-    let disc = namespaces::discover(&src, &pids);
-    let sel = select(cfg, &src, &disc.list).map_err(fatal)?;
+    let disc = namespaces::discover(&src, &pids, None);
+    let sel = plan::select(cfg, &src, &disc.list).map_err(fatal)?;
     let mut warnings = Vec::new();
     let dirs = addrs::addr_dirs(&src, &disc.list, &sel);
     let found = addrs::read_all(&src, &dirs, &mut warnings);
@@ -451,114 +416,9 @@ fn read_names(
     }
 }
 
-/// Which namespaces to read: all, or those `-N` names.
-#[inline(never)] // one copy for collect and collect_addresses
-pub(crate) fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
-    if cfg.netns.is_empty() {
-        return Ok(vec![true; list.len()]);
-    }
-    let mut sel = vec![false; list.len()];
-    for want in &cfg.netns {
-        let hit: Vec<usize> = match want {
-            NsSelector::SelfNs => idx(list, |n| n.is_self),
-            NsSelector::Host => idx(list, |n| n.host),
-            NsSelector::Inode(i) => idx(list, |n| n.inode == Some(*i)),
-            NsSelector::Pid(p) => match src
-                .readlink(format!("{p}/ns/net"))
-                .ok()
-                .and_then(|t| parse::links::netns_link(&t))
-            {
-                Some(ino) => idx(list, |n| n.inode == Some(ino)),
-                None => idx(list, |n| n.pids.contains(p)),
-            },
-            NsSelector::Name(name) if name.contains('/') => {
-                use std::os::unix::fs::MetadataExt;
-                match std::fs::metadata(name) {
-                    Ok(m) => idx(list, |n| n.inode == Some(m.ino())),
-                    Err(e) => return Err(format!("--netns {}: {e}", show(want))),
-                }
-            }
-            NsSelector::Name(name) => idx(list, |n| n.name.as_deref() == Some(name)),
-        };
-        if hit.is_empty() {
-            return Err(format!(
-                "no network namespace matches --netns {}",
-                show(want)
-            ));
-        }
-        for i in hit {
-            sel[i] = true;
-        }
-    }
-    Ok(sel)
-}
-
-fn show(s: &NsSelector) -> String {
-    match s {
-        NsSelector::SelfNs => "self".into(),
-        NsSelector::Host => "host".into(),
-        NsSelector::Pid(p) => format!("pid:{p}"),
-        NsSelector::Inode(i) => i.to_string(),
-        NsSelector::Name(n) => render::escape::terminal(n.as_bytes()),
-    }
-}
-
-fn idx(list: &[Netns], f: impl Fn(&Netns) -> bool) -> Vec<usize> {
-    list.iter()
-        .enumerate()
-        .filter(|(_, n)| f(n))
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// Read the tables of every selected namespace exactly once.
-/// How each selected namespace will be read: table units for those read through
-/// a process (shared by both threads), nsfs files to enter for those with no
-/// process. Namespaces that cannot be read are warned about here.
-fn plan(
-    src: &ProcRoot,
-    list: &[Netns],
-    sel: &[bool],
-    already_read: Option<usize>,
-    filter: &Filter,
-    diag: &mut Diag,
-) -> (Vec<tables::Unit>, Vec<namespaces::EnterTarget>) {
-    let tables = tables::wanted_tables(filter);
-    let mut units = Vec::new();
-    let mut enter = Vec::new();
-    let mut unreachable: Vec<String> = Vec::new();
-    for (ix, ns) in list.iter().enumerate() {
-        if !sel[ix] || already_read == Some(ix) {
-            continue;
-        }
-        match (ns_dir(src, ns), &ns.mount) {
-            (Some(dir), _) => units.extend(tables.iter().map(|&(proto, family)| tables::Unit {
-                ns: ix as u32,
-                dir: dir.clone(),
-                proto,
-                family,
-            })),
-            (None, Some(m)) if src.is_live() => enter.push((ix, m.clone(), ns.inode)),
-            // Every process in it exited since discovery and no mount holds it:
-            // the namespace is gone, skipped silently like a vanished process.
-            (None, None) if src.is_live() && !ns.pids.is_empty() => {}
-            _ => unreachable.push(render::escape::terminal(ns.label().as_bytes())),
-        }
-    }
-    if !unreachable.is_empty() {
-        diag.warn(format!(
-            "{} network namespace(s) with no process to read their tables through: {}{}",
-            unreachable.len(),
-            unreachable.join(", "),
-            unplaced_note(list)
-        ));
-    }
-    (units, enter)
-}
-
 /// The directory below the root that holds a namespace's tables: ours, or
 /// that of a process in it.
-fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
+pub(crate) fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
     if ns.is_self && src.path("net").is_dir() {
         Some("net".to_string())
     } else {
@@ -572,7 +432,7 @@ fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
 /// When some processes could not be placed by their namespace link (a non-root
 /// run), "a namespace with no process" only means none was identified in it:
 /// its processes may be among those of the unidentified namespaces.
-fn unplaced_note(list: &[Netns]) -> String {
+pub(crate) fn unplaced_note(list: &[Netns]) -> String {
     let anon: Vec<String> = list
         .iter()
         .filter(|n| n.inode.is_none())
@@ -587,94 +447,41 @@ fn unplaced_note(list: &[Netns]) -> String {
     )
 }
 
-/// Read namespaces that no process is in by entering them (`setns`).
-fn read_entered(
-    src: &ProcRoot,
-    list: &[Netns],
-    enter: &[namespaces::EnterTarget],
-    filter: &Filter,
-    diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
-    if enter.is_empty() {
-        return;
-    }
-    let results = namespaces::with_entered(enter, |ix, dir| {
-        let mut d = Diag::default();
-        let mut v = Vec::new();
-        tables::read_namespace(src, dir, ix as u32, filter, &mut d, &mut v);
-        kinds::read_kinds(src, dir, ix as u32, filter, &mut d, &mut v);
-        (d, v)
-    });
-    let mut failed: Vec<String> = Vec::new();
-    let mut first_err: Option<std::io::Error> = None;
-    for (ix, r) in results {
-        match r {
-            Ok((d, v)) => {
-                diag.warnings.extend(d.warnings);
-                out.extend(v);
-            }
-            // Deleted since discovery (`ip netns del`: the mount point is gone,
-            // or left as a plain file that is no namespace): skipped silently,
-            // like a vanished process.
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINVAL)) => {}
-            Err(e) => {
-                failed.push(render::escape::terminal(list[ix].label().as_bytes()));
-                first_err.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_err {
-        let hint = if e.raw_os_error() == Some(libc::EPERM) {
-            " (entering a namespace needs root)"
-        } else {
-            ""
-        };
-        diag.warn(format!(
-            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}{}",
-            failed.len(),
-            failed.join(", "),
-            unplaced_note(list)
-        ));
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{self, Parsed};
 
-/// Output order: namespace, protocol, local port, local address, peer, inode.
-/// A socket that a non-atomic read returned twice (same inode ≠ 0, same local and
-/// remote address) is kept once.
-pub fn sort_dedup(v: &mut Vec<Socket>) {
-    // Integer keys: comparing tuples of enums and addresses cost more than
-    // reading the tables.
-    fn ip_key(ip: std::net::IpAddr) -> (bool, u128) {
-        match ip {
-            std::net::IpAddr::V4(a) => (false, u128::from(u32::from(a))),
-            std::net::IpAddr::V6(a) => (true, u128::from(a)),
+    fn snapshot(args: &[&str], workers: usize) -> String {
+        let cfg = match cli::parse_from(args.iter().copied()) {
+            Ok(Parsed::Run(cfg)) => cfg,
+            _ => unreachable!(),
+        };
+        let s = collect_with(&cfg, workers).unwrap();
+        format!("{:?}\n{:?}\n{:?}", s.sockets, s.owners, s.warnings)
+    }
+
+    /// The snapshot does not depend on how many workers read it: the same
+    /// rows in the same order, the same owners, the same warnings in the
+    /// same order.
+    #[test]
+    fn the_snapshot_is_the_same_on_any_number_of_workers() {
+        let root = |name: &str| format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"));
+        for tree in ["synth-multi-ns", "synth-malformed", "linux-6.18-x86_64"] {
+            let r = root(tree);
+            for args in [
+                &["--proc-root", r.as_str(), "-a", "-e"][..],
+                &["--proc-root", r.as_str(), "--no-processes"][..],
+            ] {
+                let one = snapshot(args, 1);
+                for workers in [2, 3, 8] {
+                    assert_eq!(
+                        snapshot(args, workers),
+                        one,
+                        "{tree} {args:?}: {workers} workers"
+                    );
+                }
+            }
         }
     }
-    let key = |s: &Socket| {
-        (
-            (u64::from(s.ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
-            s.sub_type(),
-            ip_key(s.local.ip),
-            ip_key(s.remote.ip),
-            s.remote.port,
-            s.inode,
-            s.state,
-        )
-    };
-    // Ties (unix rows that claim one inode under two names) in name order.
-    v.sort_unstable_by(|a, b| {
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.unix_name().cmp(&b.unix_name()))
-    });
-    v.dedup_by(|a, b| {
-        a.inode != 0
-            && a.inode == b.inode
-            && a.ns == b.ns
-            && a.proto == b.proto
-            && a.local == b.local
-            && a.remote == b.remote
-            && a.detail == b.detail
-    });
 }

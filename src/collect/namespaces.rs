@@ -3,14 +3,14 @@
 //! Every namespace that a process is in is found through `/proc/PID/ns/net`
 //! (`net:[N]`), and every namespace that is only bind-mounted (`ip netns add`,
 //! Docker's `/run/docker/netns/*`) through the nsfs mounts in `mountinfo`. Each is
-//! read once: through one member's `/proc/PID/net/`, or, when no process is in it,
-//! by entering it with `setns` on a helper thread.
+//! read once (see [`super::plan`]): through one member's `/proc/PID/net/`, or,
+//! when no process is in it, by entering it with `setns` on a helper thread.
 
 use std::collections::HashMap;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::model::netns::Netns;
+use crate::model::netns::{Netns, NsId};
 use crate::parse::cgroup::container_id;
 use crate::parse::links::netns_link;
 use crate::parse::mountinfo::{netns_name, nsfs_mounts};
@@ -19,7 +19,10 @@ use crate::proc::{self, ProcRoot, sys};
 /// What discovery found, and what it could not see.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// Every namespace; a namespace's [`NsId`] is its index.
     pub list: Vec<Netns>,
+    /// The ids in output order: the host, our own, then by inode.
+    pub order: Vec<NsId>,
     /// Processes whose namespace could not be determined at all.
     pub unplaced: usize,
     /// Processes whose `ns/net` link was unreadable (placed by the fallback).
@@ -32,11 +35,34 @@ fn ns_of(src: &ProcRoot, who: &str) -> io::Result<Option<u64>> {
     Ok(netns_link(&src.readlink(format!("{who}/ns/net"))?))
 }
 
+/// Our own namespace's inode (`/proc/self/ns/net`), when it can be
+/// known before discovery: on a live procfs, where our own process is always
+/// visible and in it. Discovery then gives it [`OWN`], so that its tables can
+/// be read while processes are still being listed.
+pub fn own_inode(src: &ProcRoot) -> Option<u64> {
+    if !src.is_live() {
+        return None;
+    }
+    ns_of(src, "self").ok().flatten()
+}
+
+/// The id of our own namespace when [`own_inode`] knew it.
+pub const OWN: NsId = 0;
+
 /// Discover every namespace visible through `src`, given the visible pids.
+/// `own`: our namespace's inode from [`own_inode`], registered first (as
+/// [`OWN`]).
 #[inline(never)] // called by collect and collect_addresses: one copy
-pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
+pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
     let mut d = Discovery::default();
     let mut by_inode: HashMap<u64, usize> = HashMap::new();
+    if let Some(ino) = own {
+        d.list.push(Netns {
+            inode: Some(ino),
+            ..Netns::default()
+        });
+        by_inode.insert(ino, OWN as usize);
+    }
     let mut unknown: Vec<u32> = Vec::new();
     for &pid in pids {
         match ns_of(src, &pid.to_string()) {
@@ -62,7 +88,10 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
     for ns in &mut d.list {
         ns.host = ns.pids.contains(&1);
     }
-    let self_ino = ns_of(src, "self").ok().flatten();
+    let self_ino = match own {
+        Some(ino) => Some(ino),
+        None => ns_of(src, "self").ok().flatten(),
+    };
     if let Some(si) = self_ino {
         if let Some(&ix) = by_inode.get(&si) {
             d.list[ix].is_self = true;
@@ -95,10 +124,23 @@ pub fn discover(src: &ProcRoot, pids: &[u32]) -> Discovery {
             ..Netns::default()
         });
     }
-    d.list
-        .sort_by_key(|n| (!n.host, !n.is_self, n.inode.is_none(), n.inode));
-    for (k, ns) in d.list.iter_mut().filter(|n| n.inode.is_none()).enumerate() {
-        ns.anon = k as u32 + 1;
+    // Ids are positions in the list, fixed when a namespace is met; the output
+    // shows the host first, then our own, then the rest by inode.
+    // Insertion after a binary search: a few namespaces to a few thousand,
+    // and no sort instantiation (8 KiB) in the binary for it.
+    let key = |n: &Netns| (!n.host, !n.is_self, n.inode.is_none(), n.inode);
+    for (id, n) in d.list.iter().enumerate() {
+        let k = key(n);
+        let at = d.order.partition_point(|&o| key(&d.list[o as usize]) <= k);
+        d.order.insert(at, id as NsId);
+    }
+    let mut anon = 0;
+    for &id in &d.order {
+        let ns = &mut d.list[id as usize];
+        if ns.inode.is_none() {
+            anon += 1;
+            ns.anon = anon;
+        }
     }
     d
 }
@@ -180,8 +222,9 @@ pub type EnterTarget = (usize, PathBuf, Option<u64>);
 
 /// Enter each namespace by its nsfs file on a helper thread (`setns` changes only
 /// the calling thread) and call `read` with the directory (below the proc root)
-/// that then shows its tables. Returns what `read` returned per namespace, or the
-/// error of opening/entering it.
+/// that then shows its files. Returns what `read` returned per namespace, or the
+/// error of opening/entering it. (The socket tables are read by the executor's
+/// `Job::Entered`; this serves readers outside the plan.)
 pub fn with_entered<T: Send>(
     targets: &[EnterTarget],
     read: impl Fn(usize, &str) -> T + Sync,
@@ -196,13 +239,15 @@ pub fn with_entered<T: Send>(
             out
         })
         .join()
-        .unwrap_or_default()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
-/// Enter the namespace mounted at `path` if it is still the one discovered
-/// (`inode`): one mounted there since is not entered (ENOENT, as if gone).
-fn enter(path: &std::path::Path, inode: Option<u64>) -> io::Result<()> {
+/// Move the calling thread into the namespace mounted at `path` (`setns`:
+/// only this thread moves; call it on a thread of its own), if it is still the
+/// one discovered (`inode`): one mounted there since is not entered (ENOENT,
+/// as if gone).
+pub fn enter(path: &Path, inode: Option<u64>) -> io::Result<()> {
     use std::os::fd::AsFd;
     use std::os::unix::fs::MetadataExt;
     let f = std::fs::File::open(path)?;
@@ -218,7 +263,7 @@ mod tests {
 
     /// `ip netns del` between discovery and entering, or another namespace
     /// mounted at the same path since: not entered, reported as gone (ENOENT),
-    /// which `read_entered` skips silently.
+    /// which the executor skips silently.
     #[test]
     fn a_namespace_file_that_is_not_the_discovered_one_is_not_entered() {
         use std::os::unix::fs::MetadataExt;

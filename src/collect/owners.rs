@@ -1,9 +1,9 @@
-//! Who holds each socket: one walk of `/proc/*/fd/*` with `readlink` only (a link
-//! target is never opened: a FIFO would block), into an index inode → every
-//! (pid, fd); then details of the processes that hold shown sockets.
+//! The fd reader: who holds each socket. The walk of `/proc/*/fd/*` with
+//! `readlink` only (a link target is never opened: a FIFO would block), in
+//! slices of pids ([`walk_pids`], one job each), joined into one index inode →
+//! every (pid, fd); then details of the processes that hold shown sockets.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::owners::{ExeId, Owner, OwnerIndex, ProcInfo};
 use crate::parse::links::{socket_link, split_deleted};
@@ -73,14 +73,7 @@ fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
     &buf[i..]
 }
 
-/// Walk `/proc/PID/fd` of every pid. Vanished processes are skipped silently;
-/// unreadable ones are counted in `denied`.
-pub fn walk(src: &ProcRoot, pids: &[u32]) -> OwnerIndex {
-    let next = AtomicUsize::new(0);
-    index_from_parts(vec![walk_shared(src, pids, &next)])
-}
-
-/// What one walker found.
+/// What the walk of some processes' fd tables found.
 #[derive(Debug, Default)]
 pub struct WalkPart {
     entries: Vec<(u64, Owner)>,
@@ -88,24 +81,15 @@ pub struct WalkPart {
     walked: usize,
 }
 
-/// Pids a walker takes at a time from the shared queue.
-const PIDS_PER_TAKE: usize = 16;
-
-/// Walk the pids that no other walker has taken yet: several threads can share
-/// one `next` counter and split the work between them.
-pub fn walk_shared(src: &ProcRoot, pids: &[u32], next: &AtomicUsize) -> WalkPart {
+/// Walk `/proc/PID/fd` of each of `pids`. Vanished processes are skipped
+/// silently; unreadable ones are counted as denied.
+pub fn walk_pids(src: &ProcRoot, pids: &[u32]) -> WalkPart {
     let mut part = WalkPart::default();
-    loop {
-        let start = next.fetch_add(PIDS_PER_TAKE, Ordering::Relaxed);
-        if start >= pids.len() {
-            return part;
-        }
-        let end = (start + PIDS_PER_TAKE).min(pids.len());
-        walk_pids(src, &pids[start..end], &mut part);
-    }
+    walk_into(src, pids, &mut part);
+    part
 }
 
-fn walk_pids(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
+fn walk_into(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
     let WalkPart {
         entries,
         denied,

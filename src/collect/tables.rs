@@ -1,10 +1,12 @@
-//! Reading the inet tables of one namespace into sockets.
+//! The inet table reader: one `/proc/net/{tcp,udp,raw,udplite}{,6}` file of
+//! one namespace into sockets, each row tagged with its namespace as it is read.
 
 use std::io::{self, Read};
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::collect::filter::Filter;
+use super::filter::Filter;
+use super::netdir::NetDir;
+use crate::model::netns::NsId;
 use crate::model::socket::{Family, Proto, Socket, state};
 use crate::parse::inet::{ByteOrder, inet_line_required, is_blank};
 use crate::parse::lines::{Line, scan};
@@ -37,7 +39,7 @@ impl Diag {
 /// How to read a table.
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOpts {
-    pub ns: u32,
+    pub ns: NsId,
     pub proto: Proto,
     pub family: Family,
     /// Byte order of the kernel that printed the table.
@@ -156,104 +158,53 @@ pub fn is_header(line: &[u8]) -> bool {
         .is_some_and(|w| matches!(w, b"sl" | b"Num" | b"sk" | b"ENDPT" | b"ASSOC"))
 }
 
-/// Read every wanted table of one namespace, whose tables are in `dir` below the
-/// root (`net`, `PID/net`, `thread-self/net`). A missing table (IPv6 disabled, no
-/// UDP-Lite) is not an error; an unreadable one is a warning.
-pub fn read_namespace(
-    src: &ProcRoot,
-    dir: &str,
-    ns: u32,
-    filter: &Filter,
-    diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
-    let units = wanted_tables(filter);
-    let next = AtomicUsize::new(0);
-    read_shared(src, dir, ns, &units, &next, filter, diag, out);
-}
-
-/// One table of one namespace: the unit two threads share work in.
-#[derive(Clone, Debug)]
-pub struct Unit {
-    pub ns: u32,
-    /// Directory below the root that holds the namespace's tables.
-    pub dir: String,
+/// One inet table of a namespace (`tcp`, `tcp6`, `udp`, …, `raw6`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InetTable {
     pub proto: Proto,
     pub family: Family,
 }
 
-/// Read the units that no other reader sharing `next` has taken.
-pub fn read_units(
-    src: &ProcRoot,
-    units: &[Unit],
-    next: &AtomicUsize,
-    filter: &Filter,
-    diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
-    while let Some(u) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-        read_one(src, &u.dir, u.ns, u.proto, u.family, filter, diag, out);
-    }
-}
-
 /// The tables `filter` needs, biggest first (TCP before UDP, IPv4 before IPv6),
-/// so that two readers sharing them finish close together.
-pub fn wanted_tables(filter: &Filter) -> Vec<(Proto, Family)> {
+/// so that readers sharing them finish close together.
+pub fn wanted_tables(filter: &Filter) -> Vec<InetTable> {
     let mut v = Vec::new();
     for proto in Proto::ALL {
         for family in [Family::Inet, Family::Inet6] {
             if filter.wants_table(proto, family) {
-                v.push((proto, family));
+                v.push(InetTable { proto, family });
             }
         }
     }
     v
 }
 
-/// Read the tables of `units` that no other reader sharing `next` has taken:
-/// two threads can split one namespace's tables between them.
-#[allow(clippy::too_many_arguments)]
-pub fn read_shared(
+/// Read one inet table of namespace `ns` from `dir`, keeping the rows `filter`
+/// wants. A missing table (IPv6 disabled, no UDP-Lite) is not an error; an
+/// unreadable one is a warning.
+pub fn read_inet(
     src: &ProcRoot,
-    dir: &str,
-    ns: u32,
-    units: &[(Proto, Family)],
-    next: &AtomicUsize,
+    dir: &NetDir,
+    ns: NsId,
+    t: InetTable,
     filter: &Filter,
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) {
-    while let Some(&(proto, family)) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
-        read_one(src, dir, ns, proto, family, filter, diag, out);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn read_one(
-    src: &ProcRoot,
-    dir: &str,
-    ns: u32,
-    proto: Proto,
-    family: Family,
-    filter: &Filter,
-    diag: &mut Diag,
-    out: &mut Vec<Socket>,
-) {
-    let rel = format!("{dir}/{}", proto.table(family));
-    let path = src.path(&rel);
-    let shown = crate::render::escape::terminal(path.as_os_str().as_encoded_bytes());
-    let f = match src.open(&rel) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+    let file = t.proto.table(t.family);
+    let f = match dir.open(src, file) {
+        Ok(Some(f)) => f,
+        Ok(None) => return,
         Err(e) => {
-            diag.warn(format!("{shown}: cannot read: {e}"));
+            diag.warn(format!("{}: cannot read: {e}", dir.shown(src, file)));
             return;
         }
     };
+    let shown = dir.shown(src, file);
     let o = ReadOpts {
         ns,
-        proto,
-        family,
+        proto: t.proto,
+        family: t.family,
         order: src.byte_order(),
         stop_after_listeners: filter.listeners_only() && src.is_live(),
     };

@@ -2,6 +2,11 @@
 
 use std::path::PathBuf;
 
+/// A namespace of one run: its index in the run's namespace list
+/// ([`crate::collect::Snapshot::namespaces`]), given when discovery first meets
+/// it. Every row carries one from the moment it is read (`Socket::ns`).
+pub type NsId = u32;
+
 /// One network namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Netns {

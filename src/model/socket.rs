@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use super::netns::NsId;
+
 /// Transport protocol of a socket table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Proto {
@@ -128,8 +130,8 @@ pub struct Endpoint {
 /// One socket: a row of an inet table, reduced to what the tool reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Socket {
-    /// Index of the namespace the row was read from (into the run's namespace list).
-    pub ns: u32,
+    /// The namespace the row was read from.
+    pub ns: NsId,
     pub proto: Proto,
     pub family: Family,
     pub state: u8,

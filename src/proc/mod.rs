@@ -179,6 +179,7 @@ fn is_procfs(p: &Path) -> bool {
 /// An open directory whose entries are read and whose links are resolved
 /// relative to it (`getdents` + `readlinkat`): one path lookup per fd instead of
 /// four, and no allocation per link.
+#[derive(Debug)]
 pub struct Dir {
     fd: OwnedFd,
 }
@@ -222,15 +223,47 @@ impl Dir {
     /// `readlinkat(dir, name)` into `buf`; returns the target bytes.
     pub fn readlink<'b>(&self, name: &[u8], buf: &'b mut [u8]) -> io::Result<&'b [u8]> {
         let mut cname = [0u8; 64];
-        if name.len() >= cname.len() || name.contains(&0) {
-            return Err(io::Error::from(io::ErrorKind::InvalidInput));
-        }
-        cname[..name.len()].copy_from_slice(name);
-        let cname = CStr::from_bytes_until_nul(&cname)
-            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-        let n = sys::readlinkat(self.fd.as_fd(), cname, buf)?;
+        let n = sys::readlinkat(self.fd.as_fd(), short_cstr(name, &mut cname)?, buf)?;
         Ok(&buf[..n])
     }
+
+    /// Open `rel` (a short relative path such as `net/tcp`) below this
+    /// directory for streaming, with the checks of [`ProcRoot::open`]: no
+    /// waiting for a FIFO's writer, only regular files.
+    pub fn open_file(&self, rel: &[u8]) -> io::Result<File> {
+        let mut cname = [0u8; 64];
+        let fd = sys::openat(
+            self.fd.as_fd(),
+            short_cstr(rel, &mut cname)?,
+            libc::O_RDONLY | libc::O_NONBLOCK,
+        )?;
+        let f = File::from(fd);
+        if !f.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        Ok(f)
+    }
+
+    /// Whether `rel` below this directory is a directory (following links).
+    pub fn has_dir(&self, rel: &[u8]) -> bool {
+        let mut cname = [0u8; 64];
+        short_cstr(rel, &mut cname).is_ok_and(|c| {
+            sys::openat(self.fd.as_fd(), c, libc::O_RDONLY | libc::O_DIRECTORY).is_ok()
+        })
+    }
+}
+
+/// `name` NUL-terminated in `buf` (names below /proc/PID are short).
+fn short_cstr<'b>(name: &[u8], buf: &'b mut [u8; 64]) -> io::Result<&'b CStr> {
+    if name.len() >= buf.len() || name.contains(&0) {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
+    buf[..name.len()].copy_from_slice(name);
+    buf[name.len()] = 0;
+    CStr::from_bytes_until_nul(&buf[..]).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))
 }
 
 /// Bytes → `&OsStr`, for building paths from process-controlled names.

@@ -34,6 +34,19 @@ pub fn open_dir(path: &CStr) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// `openat(dir, name, flags | O_CLOEXEC)`: a path resolved relative to an open
+/// directory, so that what `dir` identified (a process's `/proc/PID`) is what
+/// is read, even if the name it was found by now means something else.
+pub fn openat(dir: BorrowedFd<'_>, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: name is NUL-terminated; flags are plain constants.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened by us and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// `getdents64(dir, buf)`: the number of bytes of `linux_dirent64` records
 /// written to `buf`, 0 at the end of the directory.
 pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {

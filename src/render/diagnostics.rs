@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use super::{OwnerKind, View};
-use crate::collect::Collected;
+use crate::collect::Snapshot;
 
-pub fn print_diagnostics(c: &Collected, err: &mut dyn Write) {
+pub fn print_diagnostics(c: &Snapshot, err: &mut dyn Write) {
     for w in &c.warnings {
         super::diag(err, &format!("openports: {w}"));
     }
@@ -41,14 +41,14 @@ pub fn unknown_reach_notice(view: &View<'_>, err: &mut dyn Write) {
 }
 
 /// How many of the sockets have no listed owner for this reason.
-fn count(c: &Collected, view: &View<'_>, kind: OwnerKind) -> usize {
+fn count(c: &Snapshot, view: &View<'_>, kind: OwnerKind) -> usize {
     c.sockets
         .iter()
         .filter(|s| view.owner_kind(s) == kind)
         .count()
 }
 
-pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
+pub fn hidden_notice(c: &Snapshot, view: &View<'_>, err: &mut dyn Write) {
     let hidden = count(c, view, OwnerKind::Hidden);
     if hidden > 0 {
         super::diag(
@@ -63,7 +63,7 @@ pub fn hidden_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
 
 /// One notice when sockets without a holder are not called kernel sockets,
 /// with the reason (a child PID namespace, fds in flight).
-pub fn unseen_notice(c: &Collected, view: &View<'_>, err: &mut dyn Write) {
+pub fn unseen_notice(c: &Snapshot, view: &View<'_>, err: &mut dyn Write) {
     let n = count(c, view, OwnerKind::Unseen);
     if let (true, Some(why)) = (n > 0, &c.unseen) {
         super::diag(

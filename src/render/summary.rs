@@ -1,14 +1,14 @@
 //! The one-line summary printed to a terminal after the table.
 
 use super::{OwnerKind, View};
-use crate::collect::Collected;
+use crate::collect::Snapshot;
 use crate::model::kinds::Access;
 use crate::model::reach::{Reach, SockRef};
 use crate::model::socket::Socket;
 
 /// One line for a person at a terminal: how many listeners, where, how exposed,
 /// and what deserves a look (hidden owners, deleted executables).
-pub fn summary(c: &Collected, view: &View<'_>) -> String {
+pub fn summary(c: &Snapshot, view: &View<'_>) -> String {
     use crate::model::exposure::Exposure;
     let listening: Vec<&Socket> = c.sockets.iter().filter(|s| s.is_listening()).collect();
     let mut ns: Vec<u32> = listening.iter().map(|s| s.ns).collect();

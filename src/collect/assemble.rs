@@ -1,0 +1,116 @@
+//! Assembly: what the jobs found, joined into one snapshot, by a pure function
+//! (no I/O), so that the result depends only on what was read.
+
+use std::io;
+
+use super::namespaces::Discovery;
+use super::owners::{self, WalkPart};
+use crate::model::netns::NsId;
+use crate::model::owners::OwnerIndex;
+use crate::model::socket::Socket;
+use crate::render;
+
+/// What one job found.
+#[derive(Debug)]
+pub enum Found {
+    /// Rows of one table, each tagged with its namespace as it was read.
+    Sockets(Vec<Socket>),
+    /// One slice of the fd walk.
+    Owners(WalkPart),
+    /// Something to tell the user (printed once, in job order).
+    Warning(String),
+    /// A namespace that no process is in could not be entered.
+    NotEntered(NsId, io::Error),
+}
+
+/// The jobs' findings joined: sockets in output order, the owner index (when
+/// the fd walk was planned), and the warnings.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    pub sockets: Vec<Socket>,
+    pub owners: Option<OwnerIndex>,
+    pub warnings: Vec<String>,
+}
+
+/// Join `found` (in job order): `want_owners` says whether the fd walk was
+/// part of the plan (an empty walk still means "no process holds these").
+pub fn assemble(disc: &Discovery, found: Vec<Found>, want_owners: bool) -> Assembled {
+    let mut a = Assembled::default();
+    let mut parts = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    let mut first_err: Option<io::Error> = None;
+    for f in found {
+        match f {
+            Found::Sockets(v) => a.sockets.extend(v),
+            Found::Owners(p) => parts.push(p),
+            Found::Warning(w) => a.warnings.push(w),
+            Found::NotEntered(ns, e) => {
+                failed.push(render::escape::terminal(
+                    disc.list[ns as usize].label().as_bytes(),
+                ));
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (entering a namespace needs root)"
+        } else {
+            ""
+        };
+        a.warnings.push(format!(
+            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}{}",
+            failed.len(),
+            failed.join(", "),
+            super::unplaced_note(&disc.list)
+        ));
+    }
+    let mut rank = vec![0u32; disc.list.len()];
+    for (pos, &id) in disc.order.iter().enumerate() {
+        rank[id as usize] = pos as u32;
+    }
+    sort_dedup(&mut a.sockets, &rank);
+    a.owners = want_owners.then(|| owners::index_from_parts(parts));
+    a
+}
+
+/// Output order: namespace (by `rank`: host, ours, then by inode), protocol,
+/// local port, local address, peer, inode. A socket that a non-atomic read
+/// returned twice (same inode ≠ 0, same local and remote address) is kept once.
+pub fn sort_dedup(v: &mut Vec<Socket>, rank: &[u32]) {
+    // Integer keys: comparing tuples of enums and addresses cost more than
+    // reading the tables.
+    fn ip_key(ip: std::net::IpAddr) -> (bool, u128) {
+        match ip {
+            std::net::IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+            std::net::IpAddr::V6(a) => (true, u128::from(a)),
+        }
+    }
+    let key = |s: &Socket| {
+        let ns = rank.get(s.ns as usize).copied().unwrap_or(s.ns);
+        (
+            (u64::from(ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
+            s.sub_type(),
+            ip_key(s.local.ip),
+            ip_key(s.remote.ip),
+            s.remote.port,
+            s.inode,
+            s.state,
+        )
+    };
+    // Ties (unix rows that claim one inode under two names) in name order.
+    v.sort_unstable_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.unix_name().cmp(&b.unix_name()))
+    });
+    v.dedup_by(|a, b| {
+        a.inode != 0
+            && a.inode == b.inode
+            && a.ns == b.ns
+            && a.proto == b.proto
+            && a.local == b.local
+            && a.remote == b.remote
+            && a.detail == b.detail
+    });
+}

@@ -1,0 +1,286 @@
+//! The executor: a small pool of workers taking [`Job`]s from one queue, each
+//! job's findings kept in job order so that the result does not depend on
+//! which worker ran what.
+//!
+//! The queue is open while the main thread plans: workers start on the first
+//! jobs (our own namespace's tables, the fd walk) while processes are still
+//! being listed and namespaces discovered; the main thread joins them once the
+//! plan is complete. A panic in a worker is re-raised on the main thread.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::assemble::Found;
+use super::filter::Filter;
+use super::kinds;
+use super::namespaces;
+use super::netdir::NetDir;
+use super::owners;
+use super::plan::{Entry, Job, NetFile};
+use super::tables::{self, Diag};
+use crate::proc::ProcRoot;
+
+/// What every job may read.
+pub struct Ctx<'a> {
+    pub src: &'a ProcRoot,
+    pub filter: &'a Filter,
+}
+
+/// Jobs waiting for a worker, numbered in the order they were planned.
+#[derive(Default)]
+pub struct Queue {
+    state: Mutex<State>,
+    more: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<(usize, Job)>,
+    planned: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A worker that panicked while holding the lock is re-raised when it is
+        // joined; the queue itself is never left half-updated.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Add jobs at the end of the plan.
+    pub fn push(&self, jobs: impl IntoIterator<Item = Job>) {
+        let mut st = self.lock();
+        for job in jobs {
+            let n = st.planned;
+            st.jobs.push_back((n, job));
+            st.planned += 1;
+        }
+        drop(st);
+        self.more.notify_all();
+    }
+
+    /// No more jobs will come: workers return once the queue is empty.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.more.notify_all();
+    }
+
+    /// Drop the jobs not yet taken (the run failed) and close.
+    pub fn cancel(&self) {
+        let mut st = self.lock();
+        st.jobs.clear();
+        st.closed = true;
+        drop(st);
+        self.more.notify_all();
+    }
+
+    /// The next job, waiting while the plan is still open.
+    fn take(&self) -> Option<(usize, Job)> {
+        let mut st = self.lock();
+        loop {
+            if let Some(j) = st.jobs.pop_front() {
+                return Some(j);
+            }
+            if st.closed {
+                return None;
+            }
+            st = self.more.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Closes the queue however planning ends (an error or a panic included), so
+/// that no worker waits forever.
+struct CloseOnDrop<'a>(&'a Queue);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Run `plan` on this thread while `workers - 1` helper threads run the jobs
+/// it pushes; then run what is left here too. Returns `plan`'s result and
+/// every job's findings, in job order.
+pub fn execute<T>(
+    ctx: &Ctx<'_>,
+    workers: usize,
+    plan: impl FnOnce(&Queue) -> T,
+) -> (T, Vec<Found>) {
+    let queue = Queue::default();
+    let (planned, found) = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers.max(1))
+            .map(|_| s.spawn(|| work(ctx, &queue)))
+            .collect();
+        let planned = {
+            let _close = CloseOnDrop(&queue);
+            plan(&queue)
+        };
+        let mut found = work(ctx, &queue);
+        for h in helpers {
+            match h.join() {
+                Ok(f) => found.extend(f),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        (planned, found)
+    });
+    // In job order, each job's findings in the order the job made them.
+    let mut by_job: Vec<Vec<Found>> = Vec::new();
+    by_job.resize_with(queue.lock().planned, Vec::new);
+    for (job, f) in found {
+        by_job[job].push(f);
+    }
+    (planned, by_job.into_iter().flatten().collect())
+}
+
+/// One worker: take jobs until the queue is closed and empty.
+fn work(ctx: &Ctx<'_>, queue: &Queue) -> Vec<(usize, Found)> {
+    let mut out = Vec::new();
+    let mut found = Vec::new();
+    while let Some((n, job)) = queue.take() {
+        run(ctx, job, &mut found);
+        out.extend(found.drain(..).map(|f| (n, f)));
+    }
+    out
+}
+
+/// Run one job. Every kind of job is dispatched here, to its reader.
+fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>) {
+    match job {
+        Job::Net { ns, dir, file } => read_file(ctx, &dir, ns, file, out),
+        Job::Entered { targets, files } => entered(ctx, &targets, &files, out),
+        Job::Fds { pids, range } => {
+            out.push(Found::Owners(owners::walk_pids(ctx.src, &pids[range])));
+        }
+        #[cfg(test)]
+        Job::Panic => panic!("a reader failed"),
+    }
+}
+
+/// Read one file of namespace `ns` from `dir` with the reader of its kind.
+fn read_file(ctx: &Ctx<'_>, dir: &NetDir, ns: u32, file: NetFile, out: &mut Vec<Found>) {
+    let mut diag = Diag::default();
+    match file {
+        NetFile::Inet(t) => {
+            let mut rows = Vec::new();
+            tables::read_inet(ctx.src, dir, ns, t, ctx.filter, &mut diag, &mut rows);
+            out.push(Found::Sockets(rows));
+        }
+        NetFile::Sctp => {
+            let mut rows = Vec::new();
+            let assocs = ctx.filter.all_states();
+            kinds::read_sctp(ctx.src, dir, ns, assocs, ctx.filter, &mut diag, &mut rows);
+            out.push(Found::Sockets(rows));
+        }
+        NetFile::Packet => {
+            let mut rows = Vec::new();
+            kinds::read_packet(ctx.src, dir, ns, ctx.filter, &mut diag, &mut rows);
+            out.push(Found::Sockets(rows));
+        }
+        NetFile::Unix => {
+            let mut rows = Vec::new();
+            let all = ctx.filter.all_states();
+            kinds::read_unix(ctx.src, dir, ns, all, &mut diag, &mut rows);
+            out.push(Found::Sockets(rows));
+        }
+    }
+    out.extend(diag.warnings.into_iter().map(Found::Warning));
+}
+
+/// Enter each target on a thread of its own and read `files` there.
+fn entered(ctx: &Ctx<'_>, targets: &[Entry], files: &[NetFile], out: &mut Vec<Found>) {
+    let here = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let mut out = Vec::new();
+            for t in targets {
+                match namespaces::enter(&t.nsfs, t.inode) {
+                    Ok(()) => {
+                        for &file in files {
+                            read_file(ctx, &NetDir::Path("thread-self/net"), t.ns, file, &mut out);
+                        }
+                    }
+                    // Deleted since discovery (`ip netns del`: the mount point is
+                    // gone, or left as a plain file that is no namespace, or holds
+                    // another namespace now): skipped silently, like a vanished
+                    // process.
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINVAL)) => {}
+                    Err(e) => out.push(Found::NotEntered(t.ns, e)),
+                }
+            }
+            out
+        });
+        h.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    out.extend(here);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{self, Parsed};
+
+    fn fixture(name: &str) -> ProcRoot {
+        ProcRoot::new(format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn filter() -> Filter {
+        match cli::parse_from(["-a"]) {
+            Ok(Parsed::Run(cfg)) => Filter::new(&cfg),
+            _ => unreachable!(),
+        }
+    }
+
+    /// A panic in a helper thread reaches the caller: a worker's rows are
+    /// never silently dropped.
+    #[test]
+    fn a_panic_in_a_worker_is_raised_on_the_caller() {
+        let src = fixture("synth-multi-ns");
+        let filter = filter();
+        let ctx = Ctx {
+            src: &src,
+            filter: &filter,
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            execute(&ctx, 2, |q| {
+                q.push([Job::Panic]);
+                // Let the helper take it: this thread then finds the queue empty.
+                let t0 = std::time::Instant::now();
+                while !q.lock().jobs.is_empty() && t0.elapsed().as_secs() < 10 {
+                    std::thread::yield_now();
+                }
+            })
+        }));
+        assert!(r.is_err(), "the worker's panic was swallowed");
+    }
+
+    /// Findings come back in job order whichever worker ran what.
+    #[test]
+    fn findings_are_in_job_order_for_any_number_of_workers() {
+        let src = fixture("synth-multi-ns");
+        let filter = filter();
+        let ctx = Ctx {
+            src: &src,
+            filter: &filter,
+        };
+        let pids: std::sync::Arc<[u32]> = src.list_pids().unwrap().into();
+        let kinds = |workers| {
+            let ((), found) = execute(&ctx, workers, |q| {
+                q.push(super::super::plan::fd_jobs(&pids))
+            });
+            found
+                .iter()
+                .map(|f| match f {
+                    Found::Owners(p) => format!("{p:?}"),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let one = kinds(1);
+        assert!(!one.is_empty());
+        for workers in [2, 3, 8] {
+            assert_eq!(kinds(workers), one, "{workers} workers");
+        }
+    }
+}
