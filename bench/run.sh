@@ -293,6 +293,8 @@ if [[ -n $BASE_BIN ]]; then
     BASE_BIN=$(cd "$(dirname "$BASE_BIN")" && pwd)/$(basename "$BASE_BIN")
     add base_H argv "$BASE_BIN -H"
     add base_exposed argv "$BASE_BIN -H --exposed"
+    add base_nop argv "$BASE_BIN -H --no-processes"
+    add base_aH argv "$BASE_BIN -aH"
 fi
 if ((X > 0)); then
     add op_x argv "$BIN -xH"
@@ -306,7 +308,8 @@ fi
 pair op_H ss_tulnpH netstat_tulnp minimal busybox_netstat toybox_netstat lsof
 pair op_nop ss_tulnH cat
 pair op_aH ss_tuanpH netstat_tuanp
-[[ -n $BASE_BIN ]] && pair op_H base_H && pair op_exposed base_exposed
+[[ -n $BASE_BIN ]] && pair op_H base_H && pair op_exposed base_exposed &&
+    pair op_nop base_nop && pair op_aH base_aH
 ((NETNS > 0)) && pair op_H ns_loop
 ((X > 0)) && pair op_x ss_xlpH && pair op_x_nop ss_xlH
 
