@@ -249,8 +249,13 @@ pub fn with_entered<T: Send>(
 /// as if gone).
 pub fn enter(path: &Path, inode: Option<u64>) -> io::Result<()> {
     use std::os::fd::AsFd;
-    use std::os::unix::fs::MetadataExt;
-    let f = std::fs::File::open(path)?;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    // O_NONBLOCK: whatever is at the path now (a FIFO put there since
+    // discovery) must not make open() wait; setns refuses anything but nsfs.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
     if inode.is_some_and(|i| f.metadata().map(|m| m.ino()).ok() != Some(i)) {
         return Err(io::Error::from_raw_os_error(libc::ENOENT));
     }
@@ -260,6 +265,26 @@ pub fn enter(path: &Path, inode: Option<u64>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO where a namespace file was (replaced since discovery): entering
+    /// fails at once instead of waiting for a writer.
+    #[test]
+    fn a_fifo_in_place_of_a_namespace_file_does_not_block() {
+        let dir = std::env::temp_dir().join(format!("openports-enter-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("ns");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(enter(&p, None).is_err());
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(got, Ok(true), "enter() waited on a FIFO");
+    }
 
     /// `ip netns del` between discovery and entering, or another namespace
     /// mounted at the same path since: not entered, reported as gone (ENOENT),
