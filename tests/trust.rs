@@ -694,6 +694,22 @@ fn an_fd_in_flight_means_no_kernel_socket_on_a_fixture() {
         "{}",
         r.out()
     );
+    // An io_uring ring that has the listener as a registered file.
+    std::os::unix::fs::symlink("anon_inode:[io_uring]", tree.root.join("100/fd/5")).unwrap();
+    tree.write(
+        "100/fdinfo/5",
+        b"pos:\t0\nflags:\t02000002\nmnt_id:\t16\nino:\t1053\nSqMask:\t0x3\nUserFiles:\t1\n    0: socket:[9000]\nUserBufs:\t0\n",
+    );
+    let r = run_op(&["-H", "--proc-root", tree.arg()]);
+    assert!(r.out().contains("[no visible holder]"), "{}", r.out());
+    assert!(
+        r.err().contains(
+            "1 sockets are registered files of io_uring rings (pid 100 fd 5), held by no fd"
+        ),
+        "{}",
+        r.err()
+    );
+    fs::remove_file(tree.root.join("100/fd/5")).unwrap();
     tree.write(
         "100/fdinfo/4",
         b"pos:\t0\nflags:\t02\nmnt_id:\t10\nino:\t9001\nscm_fds: 1\n",
@@ -1236,8 +1252,106 @@ fn a_socket_parked_in_an_scm_rights_message_is_not_a_kernel_socket() {
         .map(str::to_string)
         .unwrap_or_else(|| panic!("{}", r.out()));
     assert!(!rule.contains("kernel socket"), "{rule}");
-    // Received again, it has a holder and the notice is gone for it.
     drop(h);
+    // In a PID namespace of its own, where every process is visible: the fd
+    // in flight is found and named.
+    if !have("unshare") {
+        return;
+    }
+    let t = TempDir::new("park");
+    let line = t.0.join("line");
+    let script = format!(
+        "sleep 30 | TRUST_MODE=park '{}' > \"$0\" & sleep 1; \"$@\"",
+        helper().display()
+    );
+    let mut c = Command::new("unshare");
+    c.args(["-p", "-f", "--mount-proc", "sh", "-c", &script])
+        .arg(&line)
+        .args(argv())
+        .args(["-j", "-t"])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null());
+    let r = bounded(&mut c, Duration::from_secs(60));
+    assert_eq!(r.code, Some(0), "{}", r.err());
+    let port: u32 = fs::read_to_string(&line)
+        .unwrap()
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("port=")?.parse().ok())
+        .expect("the helper's port");
+    let rows = json_rows(&r.out);
+    let row = rows
+        .iter()
+        .find(|v| v["local_port"] == port)
+        .expect("its listener");
+    assert_eq!(row["owner"], "no_visible_holder", "{row}");
+    let why = row["owner_reason"].as_str().unwrap();
+    assert!(
+        why.contains("fds are in flight in unix socket messages (one queue: pid "),
+        "{why}"
+    );
+}
+
+/// A listener registered as a fixed file of an io_uring ring and closed is
+/// held by the ring, by no fd: not a kernel socket either.
+#[test]
+fn a_socket_held_by_an_io_uring_ring_is_not_a_kernel_socket() {
+    if !live_ok(&[]) {
+        return;
+    }
+    if fs::read_to_string("/proc/sys/kernel/io_uring_disabled").is_ok_and(|v| v.trim() != "0") {
+        return skip("io_uring is disabled on this kernel");
+    }
+    let mut c = Command::new(helper());
+    c.env("TRUST_MODE", "uring");
+    let h = Helper::start(c).expect("start the helper");
+    let port = h.get("port");
+    let (_, row) = live_json(&[], port);
+    assert_ne!(row["owner"], "kernel", "{row}");
+    if row["owner"] != "hidden" {
+        assert_eq!(row["owner"], "no_visible_holder", "{row}");
+        let why = row["owner_reason"].as_str().unwrap();
+        let want = format!("registered files of io_uring rings (pid {}", h.get("pid"));
+        assert!(why.contains(&want), "{why}");
+    }
+    drop(h);
+    // In a PID namespace of its own, where every process (the helper's and
+    // ours) is visible: the ring is found and named.
+    if !have("unshare") {
+        return;
+    }
+    let script = format!(
+        "sleep 30 | TRUST_MODE=uring '{}' > \"$0\" & sleep 1; \"$@\"",
+        helper().display()
+    );
+    let t = TempDir::new("uring");
+    let line = t.0.join("line");
+    let mut c = Command::new("unshare");
+    c.args(["-p", "-f", "--mount-proc", "sh", "-c", &script])
+        .arg(&line)
+        .args(argv())
+        .args(["-j", "-t"])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null());
+    let r = bounded(&mut c, Duration::from_secs(60));
+    assert_eq!(r.code, Some(0), "{}", r.err());
+    let port: u32 = fs::read_to_string(&line)
+        .unwrap()
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("port=")?.parse().ok())
+        .expect("the helper's port");
+    let rows = json_rows(&r.out);
+    let row = rows
+        .iter()
+        .find(|v| v["local_port"] == port)
+        .expect("its listener");
+    assert_eq!(row["owner"], "no_visible_holder", "{row}");
+    let why = row["owner_reason"].as_str().unwrap();
+    assert!(
+        why.contains("sockets are registered files of io_uring rings (pid "),
+        "{why}"
+    );
 }
 
 /// openports in a child PID namespace that shares the host's network (a

@@ -213,6 +213,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         let full_details = cfg.extended || cfg.format == Format::Json;
         let mut wanted: Vec<u32> = sockets
             .iter()
+            .filter(|s| s.inode != 0)
             .flat_map(|s| ix.get(s.inode).iter().map(|e| e.1.pid))
             .collect();
         wanted.sort_unstable();

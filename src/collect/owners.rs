@@ -5,7 +5,7 @@
 
 use std::io;
 
-use crate::model::owners::{ExeId, Owner, OwnerIndex, ProcInfo};
+use crate::model::owners::{ExeId, Owner, OwnerIndex, ProcInfo, RING};
 use crate::parse::links::{socket_link, split_deleted};
 use crate::parse::parse_u32;
 use crate::parse::process::{
@@ -44,6 +44,8 @@ fn walk_fd_dir(dir: &Dir, pid: u32, tid: u32, out: &mut Vec<(u64, Owner)>) -> io
             Ok(target) => {
                 if let Some(inode) = socket_link(target) {
                     out.push((inode, Owner { pid, tid, fd }));
+                } else if target == b"anon_inode:[io_uring]" {
+                    out.push((RING, Owner { pid, tid, fd }));
                 }
             }
             // The directory can be listed but its links are not ours to read (an
@@ -169,12 +171,15 @@ pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
 ///   PID namespace: if PID 2 is not one (kthreadd), this /proc is not the host's;
 /// - a socket sent in an SCM_RIGHTS message and closed by its sender is held by
 ///   the message, by no fd table, until someone receives it: a unix socket's
-///   `fdinfo` counts the fds waiting in its queue (`scm_fds:`).
+///   `fdinfo` counts the fds waiting in its queue (`scm_fds:`);
+/// - a socket registered as a fixed file of an io_uring ring and closed is
+///   held by the ring: the ring's `fdinfo` lists its files (`N: socket:[I]`).
 ///
 /// `unix_dirs` are the `net` directories of the namespaces read (for the
 /// inodes of their unix sockets). A fixture tree is taken as it was recorded:
 /// only fds it records in flight count.
 pub fn unseen_holders(src: &ProcRoot, ix: &OwnerIndex, unix_dirs: &[String]) -> Option<String> {
+    let mut why: Vec<String> = Vec::new();
     let kthreadd = !src.is_live()
         || src
             .read_capped("2/stat", 4096)
@@ -182,10 +187,30 @@ pub fn unseen_holders(src: &ProcRoot, ix: &OwnerIndex, unix_dirs: &[String]) -> 
             .and_then(|s| stat_flags(&s))
             .is_some_and(|f| f & PF_KTHREAD != 0);
     if !kthreadd {
-        return Some(
+        why.push(
             "this /proc is a child PID namespace's (no kernel threads, PID 1 is not the host's init): holders in other PID namespaces cannot be seen"
                 .into(),
         );
+    }
+    let (mut ringed, mut ring) = (0usize, None);
+    for &(_, o) in ix.get(RING) {
+        let Ok(info) = src.read_capped(fdinfo_rel(o), 1 << 20) else {
+            continue;
+        };
+        let n = crate::parse::lines::Lines::new(&info)
+            .filter_map(ring_socket)
+            .filter(|&i| i != RING && ix.get(i).is_empty())
+            .count();
+        if n > 0 {
+            ringed += n;
+            ring.get_or_insert(o);
+        }
+    }
+    if let Some(o) = ring {
+        why.push(format!(
+            "{ringed} sockets are registered files of io_uring rings (pid {} fd {}), held by no fd",
+            o.pid, o.fd
+        ));
     }
     let mut unix: Vec<u64> = Vec::new();
     for dir in unix_dirs {
@@ -205,13 +230,8 @@ pub fn unseen_holders(src: &ProcRoot, ix: &OwnerIndex, unix_dirs: &[String]) -> 
         if unix.binary_search(&inode).is_err() {
             continue;
         }
-        let rel = if o.tid == 0 {
-            format!("{}/fdinfo/{}", o.pid, o.fd)
-        } else {
-            format!("{}/task/{}/fdinfo/{}", o.pid, o.tid, o.fd)
-        };
         let Some(n) = src
-            .read_capped(rel, 4096)
+            .read_capped(fdinfo_rel(o), 4096)
             .ok()
             .and_then(|i| fdinfo_scm_fds(&i))
         else {
@@ -223,17 +243,39 @@ pub fn unseen_holders(src: &ProcRoot, ix: &OwnerIndex, unix_dirs: &[String]) -> 
             first.get_or_insert(o);
         }
     }
-    match first {
-        Some(o) => Some(format!(
+    if let Some(o) = first {
+        why.push(format!(
             "{in_flight} fds are in flight in unix socket messages (one queue: pid {} fd {}): an ownerless socket may be one of them",
             o.pid, o.fd
-        )),
-        None if !shown && !unix.is_empty() && src.is_live() => Some(
+        ));
+    } else if !shown && !unix.is_empty() && src.is_live() {
+        why.push(
             "this kernel does not show fds in flight in unix socket messages (no scm_fds in fdinfo): an ownerless socket may be one of them"
                 .into(),
-        ),
-        None => None,
+        );
     }
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// `PID/fdinfo/FD`, or the thread's own for an fd of a thread's table.
+fn fdinfo_rel(o: Owner) -> String {
+    if o.tid == 0 {
+        format!("{}/fdinfo/{}", o.pid, o.fd)
+    } else {
+        format!("{}/task/{}/fdinfo/{}", o.pid, o.tid, o.fd)
+    }
+}
+
+/// A registered file of an io_uring ring's fdinfo that is a socket:
+/// `    0: socket:[1234]` (`io_uring/fdinfo.c`).
+fn ring_socket(line: &[u8]) -> Option<u64> {
+    let line = line.trim_ascii_start();
+    let colon = line.iter().position(|&b| b == b':')?;
+    let (idx, rest) = line.split_at(colon);
+    if idx.is_empty() || !idx.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    socket_link(rest[1..].trim_ascii())
 }
 
 /// Load a process's details; `None` when it has exited. `full` adds the uid

@@ -12,6 +12,11 @@ pub struct Owner {
     pub fd: u32,
 }
 
+/// The key under which the index keeps the io_uring rings it saw (a socket
+/// with inode 0 belongs to no file, so none is ever looked up under it): a
+/// ring's registered files are held by no fd.
+pub const RING: u64 = 0;
+
 /// inode → owners, as one sorted vector (16 bytes per socket fd, no per-socket
 /// allocation).
 #[derive(Debug, Default)]

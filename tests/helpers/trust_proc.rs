@@ -6,6 +6,8 @@
 //!   TRUST_MODE=park     sends it in an SCM_RIGHTS message over a socketpair it
 //!                       keeps, and closes its own fd: the listener is held by a
 //!                       message in flight, by no process's fd table
+//!   TRUST_MODE=uring    registers it as a fixed file of an io_uring ring it
+//!                       keeps, and closes its own fd: the ring holds it
 //!   TRUST_MODE=thread   binds it in a thread that first gave itself its own fd
 //!                       table (unshare(CLONE_FILES)): only /proc/PID/task/TID/fd
 //!                       has it
@@ -45,6 +47,8 @@ const SOCK_DGRAM: i32 = 2;
 const SOL_SOCKET: i32 = 1;
 const SCM_RIGHTS: i32 = 1;
 const CLONE_FILES: i32 = 0x400;
+const SYS_IO_URING_SETUP: i64 = 425;
+const SYS_IO_URING_REGISTER: i64 = 427;
 #[cfg(target_arch = "x86_64")]
 const SYS_GETTID: i64 = 186;
 #[cfg(target_arch = "aarch64")]
@@ -103,6 +107,23 @@ fn main() {
             let fd = l.into_raw_fd();
             _pair = Some(park(fd));
             // SAFETY: our own fd, closed once; the message keeps the socket.
+            unsafe { close(fd) };
+            (port, gettid())
+        }
+        "uring" => {
+            let l = listen();
+            let port = l.local_addr().unwrap().port();
+            let fd = l.into_raw_fd();
+            // struct io_uring_params: 120 bytes, zeroed.
+            let mut params = [0u8; 120];
+            // SAFETY: io_uring_setup(entries, params) with a valid buffer.
+            let ring = unsafe { syscall(SYS_IO_URING_SETUP, 4i64, params.as_mut_ptr()) };
+            assert!(ring >= 0, "io_uring_setup");
+            let fds = [fd];
+            // SAFETY: IORING_REGISTER_FILES with one valid fd.
+            let r = unsafe { syscall(SYS_IO_URING_REGISTER, ring, 2i64, fds.as_ptr(), 1i64) };
+            assert_eq!(r, 0, "IORING_REGISTER_FILES");
+            // SAFETY: our own fd, closed once; the ring keeps the socket.
             unsafe { close(fd) };
             (port, gettid())
         }
