@@ -32,7 +32,7 @@ fn scan_rows(
     dir: &NetDir,
     file: &str,
     diag: &mut Diag,
-    mut row: impl FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError>,
+    row: &mut dyn FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError>,
 ) {
     let shown = dir.shown(src, file);
     let f = match dir.open(src, file) {
@@ -138,7 +138,7 @@ pub fn read_packet(
     out: &mut Vec<Socket>,
 ) {
     let mut names: Option<Vec<(u32, Vec<u8>)>> = None;
-    scan_rows(src, dir, "packet", diag, |_, line, _, _| {
+    scan_rows(src, dir, "packet", diag, &mut |_, line, _, _| {
         let r = packet_line(line)?;
         let ifname = (r.ifindex != 0)
             .then(|| {
@@ -191,39 +191,27 @@ pub fn read_unix(
 ) {
     // (line number, name length) of the previous row, and line numbers by inode.
     let mut prev: Option<(usize, usize)> = None;
-    // inode → (line, hash of the row): a row repeated whole is a non-atomic
-    // read (the kernel resumes by position); one that differs is not.
-    let mut seen: std::collections::HashMap<u64, (usize, u64)> = std::collections::HashMap::new();
-    let mut clashes = 0usize;
+    // (inode, hash of the row, line) of every row with an inode: a row
+    // repeated whole is a non-atomic read (the kernel resumes by position;
+    // the copy is dropped with the others'), one that differs is not.
+    let mut seen: Vec<(u64, u64, usize)> = Vec::new();
+    let mut table = String::new();
     let mut hints: Vec<(usize, String)> = Vec::new();
-    scan_rows(src, dir, "unix", diag, |n, line, shown, d| {
+    scan_rows(src, dir, "unix", diag, &mut |n, line, shown, _| {
         let r = unix_line(line);
         let tail_of_prev = matches!(prev, Some((pn, plen)) if pn + 1 == n && plen + 1 + line.len() <= UNIX_NAME_MAX);
         prev = None;
         let r = r?;
         prev = r.name.map(|nm| (n, nm.len()));
         if r.inode != 0 {
-            let h = {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                line.hash(&mut h);
-                h.finish()
-            };
-            match seen.get(&r.inode) {
-                Some(&(_, same)) if same == h => return Ok(()),
-                Some(&(other, _)) => {
-                    clashes += 1;
-                    if clashes <= MAX_WARNINGS {
-                        d.warn(format!(
-                            "{shown}:{n}: inode {} is also on line {other} with other fields: a socket name with a newline may be forging rows",
-                            r.inode
-                        ));
-                    }
-                }
-                None => {
-                    seen.insert(r.inode, (n, h));
-                }
-            }
+            // FNV-1a: enough to tell a repeated row from another one.
+            let h = line.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+            seen.push((r.inode, h, n));
+        }
+        if table.is_empty() {
+            table = shown.to_string();
         }
         let listening = r.listening();
         let reachable = listening || (r.st == 1 && r.name.is_some());
@@ -259,6 +247,28 @@ pub fn read_unix(
         out.push(s);
         Ok(())
     });
+    // Inodes on more than one row (sorted to find them; then the rare ones
+    // looked up): different rows for one socket are warned about.
+    let mut inodes: Vec<u64> = seen.iter().map(|e| e.0).collect();
+    inodes.sort_unstable();
+    let (mut warned, mut looked, mut last) = (0, 0, None);
+    for w in inodes.windows(2) {
+        // Each repeated inode once; a bounded number of them (a table that
+        // changed a lot under a non-atomic read repeats many rows).
+        if w[0] != w[1] || last == Some(w[0]) || warned >= MAX_WARNINGS || looked >= 64 {
+            continue;
+        }
+        (last, looked) = (Some(w[0]), looked + 1);
+        let mut rows = seen.iter().filter(|e| e.0 == w[0]);
+        let first = rows.next().map_or((0, 0), |e| (e.1, e.2));
+        if let Some(other) = rows.find(|e| e.1 != first.0) {
+            warned += 1;
+            diag.warn(format!(
+                "{table}:{}: inode {} is also on line {} with other fields: a socket name with a newline may be forging rows",
+                other.2, w[0], first.1
+            ));
+        }
+    }
     for (ix, hint) in hints {
         if let Some(Detail::Unix { forged_hint, .. }) =
             out.get_mut(ix).and_then(|s| s.detail.as_deref_mut())
@@ -300,7 +310,7 @@ pub fn read_sctp(
     diag: &mut Diag,
     out: &mut Vec<Socket>,
 ) {
-    scan_rows(src, dir, "sctp/eps", diag, |_, line, _, _| {
+    scan_rows(src, dir, "sctp/eps", diag, &mut |_, line, _, _| {
         let r = sctp_ep_line(line)?;
         for ip in r.laddrs {
             let mut s = row_socket(
@@ -321,7 +331,7 @@ pub fn read_sctp(
     if !assocs {
         return;
     }
-    scan_rows(src, dir, "sctp/assocs", diag, |_, line, _, _| {
+    scan_rows(src, dir, "sctp/assocs", diag, &mut |_, line, _, _| {
         let r = sctp_assoc_line(line)?;
         let peer = r
             .primary_peer()
@@ -369,7 +379,8 @@ pub struct Walk {
 /// Directories already looked up, by (root, directory path): the sockets of
 /// one directory (a service's run directory, thousands of sockets in one
 /// place) share one lookup of it.
-pub type DirCache = std::collections::HashMap<(String, Vec<u8>), Result<Walk, Access>>;
+/// (A vector: the directories of one run are few.)
+pub type DirCache = Vec<(String, Vec<u8>, Result<Walk, Access>)>;
 
 /// Follow `todo` (components, next one last) from `w`; the metadata of the
 /// last component (`None` when it was `.` or `..`). Components before it must
@@ -472,10 +483,14 @@ pub fn unix_file_access(
     }
     let cut = memchr::memrchr(b'/', path).unwrap_or(0);
     let (dir, name) = (&path[..cut], &path[cut + 1..]);
-    let w = cache
-        .entry((root.to_string(), dir.to_vec()))
-        .or_insert_with(|| walk_dir(src, root, dir));
-    let mut w = match w {
+    let at = match cache.iter().position(|(r, d, _)| r == root && d == dir) {
+        Some(at) => at,
+        None => {
+            cache.push((root.to_string(), dir.to_vec(), walk_dir(src, root, dir)));
+            cache.len() - 1
+        }
+    };
+    let mut w = match &cache[at].2 {
         Ok(w) => w.clone(),
         Err(a) => return (None, *a),
     };
