@@ -24,16 +24,15 @@ const CHUNK: usize = 256 * 1024;
 const MAX_LINE: usize = 4096;
 const MAX_WARNINGS: usize = 10;
 
-/// Scan the data lines of `rel` (line 1 is the header). A missing file is not
-/// an error (no SCTP module, no packet sockets support); an unreadable one, an
-/// overlong or a malformed line is a warning naming `path:line`.
-fn scan_rows(
-    src: &ProcRoot,
-    dir: &NetDir,
-    file: &str,
-    diag: &mut Diag,
-    row: &mut dyn FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError>,
-) {
+/// What [`scan_rows`] calls for each data line: (line number, line, the
+/// file as shown in warnings, where warnings go).
+type RowFn<'a> = dyn FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError> + 'a;
+
+/// Scan the data lines of `file` of `dir` (line 1 is the header). A missing
+/// file is not an error (no SCTP module, no packet sockets support); an
+/// unreadable one, an overlong or a malformed line is a warning naming
+/// `path:line`.
+fn scan_rows(src: &ProcRoot, dir: &NetDir, file: &str, diag: &mut Diag, row: &mut RowFn<'_>) {
     let shown = dir.shown(src, file);
     let f = match dir.open(src, file) {
         Ok(Some(f)) => f,
