@@ -23,14 +23,7 @@ pub fn read(src: &ProcRoot, list: &[Netns]) -> Vec<Option<Counters>> {
     let mut out = vec![None; list.len()];
     let mut enter = Vec::new();
     for (ix, ns) in list.iter().enumerate() {
-        let dir = if ns.is_self && src.path("net").is_dir() {
-            Some("net".to_string())
-        } else {
-            ns.pids
-                .iter()
-                .map(|p| format!("{p}/net"))
-                .find(|d| src.path(d).is_dir())
-        };
+        let dir = super::ns_dir(src, ns);
         match (dir, &ns.mount) {
             (Some(d), _) => out[ix] = read_dir(src, &d),
             (None, Some(m)) if src.is_live() => enter.push((ix, m.clone(), ns.inode)),

@@ -25,7 +25,6 @@
 //! operator characters, so `sport>=1024` and `(dport=:443)` are accepted too.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use nom::bytes::complete::{take_while, take_while1};
@@ -103,27 +102,10 @@ pub fn state_set(name: &[u8]) -> Option<u16> {
     })
 }
 
-/// Why a filter could not be parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilterError {
-    /// 1-based line (arguments are joined by blanks into one line).
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub col: usize,
-    pub expected: Cow<'static, str>,
-    /// What was found instead: `"token"` (escaped) or `end of input`.
-    pub found: String,
-}
-
-impl fmt::Display for FilterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: expected {}, found {}",
-            self.line, self.col, self.expected, self.found
-        )
-    }
-}
+/// Why a filter could not be parsed: line, column (in characters), what was
+/// expected and what was found (`"token"` or `end of input`); the same error
+/// as the policy grammar's, printed `LINE:COL: expected …, found …`.
+pub use crate::parse::policy::PolicyError as FilterError;
 
 #[derive(Debug)]
 struct Fail<'a> {
