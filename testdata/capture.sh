@@ -12,6 +12,7 @@
 #   OUTDIR/self -> PID                                           (relative link)
 #   OUTDIR/PID/{comm,status,cmdline,stat}, PID/exe, PID/ns/net, PID/fd/N (socket links only)
 #   OUTDIR/ss.txt                                                (ss -tuwanpe, for review)
+#   OUTDIR/KERNEL, OUTDIR/BYTE-ORDER                             (uname -srm; little or big)
 # Links are copied as dangling symlinks with the same target text.
 set -euo pipefail
 out=${1:?usage: capture.sh OUTDIR}
@@ -72,4 +73,5 @@ for p in $pyp; do
 done
 ip netns exec "$ns" ss -tuwanpe > "$out/ss.txt"
 uname -srm > "$out/KERNEL"
+case "$(printf '\001\000' | od -An -tx2 | tr -d ' ')" in 0001) echo little;; *) echo big;; esac > "$out/BYTE-ORDER"
 echo "captured namespace $ns (pids $(echo $pyp)) into $out"

@@ -25,6 +25,7 @@ devs() { echo "$DEV_H"; for d in "$@"; do printf '%6s: 0 0 0 0 0 0 0 0 0 0 0 0 0
 # socket, forked workers sharing a listener.
 t=synth-multi-ns
 rm -rf "$t"; mkdir -p "$t"
+echo little > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 proc $t 1 systemd 0 /usr/lib/systemd/systemd 4026531840
 mkdir -p $t/1/net
 proc $t 100 sshd 0 /usr/sbin/sshd 4026531840
@@ -209,6 +210,7 @@ cp addrs-linux-6.18/lo-only/net/{dev,fib_trie,route,if_inet6} $t/900/net/
 # --- synth-old-kernel: Linux 2.6-era rows (32-bit pointers, no drops column).
 t=synth-old-kernel
 rm -rf "$t"; mkdir -p "$t/net"
+echo little > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 {
   echo '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
   echo '   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4352 1 f6c8e1c0 3000 0 0 2 -1'
@@ -225,6 +227,7 @@ rm -rf "$t"; mkdir -p "$t/net"
 # non-atomic read, a NUL byte, an over-long line, CRLF, a header-only udp.
 t=synth-malformed
 rm -rf "$t"; mkdir -p "$t/net"
+echo little > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 {
   echo "$TCP_H"
   echo '   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2001 1 0000000000000000 100 0 0 10 0'
@@ -244,6 +247,7 @@ echo "$UDP_H" > $t/net/udp
 # in its own order: 192.168.1.1 is C0A80101, ::1 is ...00000001.
 t=synth-big-endian
 rm -rf "$t"; mkdir -p "$t/net"
+echo big > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 {
   echo "$TCP_H"
   echo '   0: C0A80101:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1234 1 81234567 300 0 0 2 -1'
@@ -263,6 +267,7 @@ rm -rf "$t"; mkdir -p "$t/net"
 # --- synth-header-only: tables with headers and no rows (gVisor, WSL1).
 t=synth-header-only
 rm -rf "$t"; mkdir -p "$t/net"
+echo little > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 echo "$TCP_H" > $t/net/tcp; echo "$TCP6_H" > $t/net/tcp6
 echo "$UDP_H" > $t/net/udp; echo "$UDP6_H" > $t/net/udp6
 echo "synthesized trees written"

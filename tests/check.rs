@@ -61,6 +61,7 @@ fn on_tree(root: &Path, sub: &[&str], extra: &[&str]) -> Output {
     let pw = passwd();
     let mut args: Vec<&str> = sub.to_vec();
     args.extend(["--proc-root", p(root), "--passwd", p(&pw)]);
+    args.extend(common::byte_order(root));
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -316,7 +317,7 @@ fn fixture_exit_1_survives_a_reader_that_stops_early() {
     // `check P | reader-that-closes-at-once` under pipefail: writing the
     // table fails with EPIPE, and the status is still the verdict.
     let script = format!(
-        "set -o pipefail; {} check '{}' --proc-root '{}' --passwd '{}' {{}} 2>/dev/null | {{ exec 0<&-; sleep 0.2; }}",
+        "set -o pipefail; {} check '{}' --proc-root '{}' --passwd '{}' --byte-order little {{}} 2>/dev/null | {{ exec 0<&-; sleep 0.2; }}",
         common::argv()
             .iter()
             .map(|a| format!("'{a}'"))
@@ -392,7 +393,8 @@ fn unusable_policies_exit_2() {
 #[test]
 fn policy_from_stdin() {
     let (root, pw) = (tree(), passwd());
-    let args = ["check", "-", "--proc-root", p(&root), "--passwd", p(&pw)];
+    let [bo, order] = common::byte_order(&root);
+    let args = ["check", "-", "--proc-root", p(&root), "--passwd", p(&pw), bo, order];
     let complete = fs::read(policy_dir().join("complete.policy")).unwrap();
     assert_eq!(code(&run_env(&args, &[], Some(&complete))), 0);
     let o = run_env(&args, &[], Some(b"allow tcp 22\nallow tcp x\n"));
@@ -450,7 +452,8 @@ fn user_names_come_from_passwd() {
 #[test]
 fn baseline_fixture_whole_output() {
     let (root, pw) = (tree(), passwd());
-    let args = ["baseline", "--proc-root", p(&root), "--passwd", p(&pw)];
+    let [bo, order] = common::byte_order(&root);
+    let args = ["baseline", "--proc-root", p(&root), "--passwd", p(&pw), bo, order];
     let o = run_env(&args, &[("SOURCE_DATE_EPOCH", "1234567890")], None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");

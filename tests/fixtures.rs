@@ -41,11 +41,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("old-kernel-json", "synth-old-kernel", &["-a", "-j"]),
     ("malformed", "synth-malformed", &["-a", "-e"]),
     ("header-only", "synth-header-only", &["-a"]),
-    (
-        "big-endian",
-        "synth-big-endian",
-        &["-a", "-e", "--byte-order", "big"],
-    ),
+    // Read with --byte-order big: the tree's BYTE-ORDER file says so.
+    ("big-endian", "synth-big-endian", &["-a", "-e"]),
     // Reach (issue 12): addresses, dual-stack, not-configured, lo-only and
     // unknown namespaces, a docker-proxy pair publishing a container's port.
     ("reach-extended", "synth-reach", &["-e"]),
@@ -94,6 +91,7 @@ fn run_case(tree: &str, args: &[&str]) -> std::process::Output {
         "--passwd",
         passwd.to_str().unwrap(),
     ];
+    full.extend(common::byte_order(&root));
     full.extend_from_slice(args);
     run(&full)
 }
@@ -362,7 +360,8 @@ fn table_with_more_than_10000_rows() {
         ));
     }
     std::fs::write(root.join("net/udp"), t).unwrap();
-    let o = run(&["--proc-root", root.to_str().unwrap(), "-u", "-H", "-e"]);
+    let order = common::byte_order(&root);
+    let o = run(&[&["--proc-root", root.to_str().unwrap(), "-u", "-H", "-e"], &order[..]].concat());
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
@@ -382,7 +381,7 @@ fn run_in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
     }
     let root = testdata().join("synth-multi-ns");
     let cmd = format!(
-        "{} --proc-root {} --passwd {}/passwd {args}",
+        "{} --proc-root {} --passwd {}/passwd --byte-order little {args}",
         common::argv().join(" "),
         root.display(),
         root.display()

@@ -15,6 +15,7 @@ cd "$(dirname "$0")"
 
 t=proc
 rm -rf "$t"; mkdir -p "$t/net" "$t/sys/kernel"
+echo little > $t/BYTE-ORDER
 echo fixture-host > $t/sys/kernel/hostname
 proc $t 1 systemd 0 /usr/lib/systemd/systemd 4026531840
 proc $t 1000 sshd 0 /usr/sbin/sshd 4026531840

@@ -387,3 +387,14 @@ pub fn run_as_nobody(args: &[&str]) -> Output {
     let _ = std::fs::remove_dir_all(&dir);
     o
 }
+
+/// `--byte-order` for a fixture tree: the byte order of the kernel that wrote
+/// it, recorded in the tree's `BYTE-ORDER` file (little when absent, as for
+/// trees a test generates), so a big-endian build reads little-endian
+/// captures right and the other way round.
+pub fn byte_order(root: &Path) -> [&'static str; 2] {
+    match std::fs::read_to_string(root.join("BYTE-ORDER")) {
+        Ok(s) if s.trim() == "big" => ["--byte-order", "big"],
+        _ => ["--byte-order", "little"],
+    }
+}

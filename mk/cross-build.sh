@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Static musl build of one cargo package for a device CPU that has no
+# prebuilt Rust standard library here (mk/cross.mk, vm/).
+#
+#   mk/cross-build.sh TRIPLE [MANIFEST [TARGET_DIR]]
+#
+# std is rebuilt from source (nightly -Zbuild-std, which the size build uses
+# anyway); the C side (musl's libc.a and crt objects, libgcc.a, libgcc_eh.a)
+# comes from Debian's musl-dev, musl and libgcc-12-dev for the target
+# architecture, downloaded with vm/apt-fetch.sh into target/cross-sysroot/ARCH
+# and unpacked, nothing installed. rust-lld links, with the crt objects given
+# explicitly (-C link-self-contained=no). Traps, each handled below:
+#   - libgcc_eh stands in for libunwind and references glibc's
+#     _dl_find_object: mk/dl_find_object.rs defines it as "not found";
+#   - s390x (and x86_64) link static-pie: rcrt1.o + crtbeginS.o, not crt1.o
+#     (which crashes at start on s390x);
+#   - Debian's mipsel musl is hard-float, Rust's mipsel-musl is soft-float:
+#     -C target-feature=-soft-float;
+#   - mipsel crashes at start (a null call from _init) with gcc's
+#     crtbeginT.o/crtend.o: they are left out there (Rust needs neither);
+#   - mipsel and s390x musl do not default to crt-static: +crt-static.
+# Prints the path of the binary last.
+set -euo pipefail
+triple=${1:?usage: $0 TRIPLE [MANIFEST [TARGET_DIR]]}
+manifest=${2:-Cargo.toml}
+tdir=${3:-target}
+here=$(cd "$(dirname "$0")/.." && pwd)
+nightly=${NIGHTLY:-nightly}
+suite=${CROSS_SUITE:-bookworm}
+cargo=${CARGO:-cargo}
+
+die() { echo "error: cross $triple: $*" >&2; exit 1; }
+
+# TRIPLE -> Debian architecture, musl library directory, gcc directory.
+case "$triple" in
+  aarch64-unknown-linux-musl)      arch=arm64;  mt=aarch64-linux-musl;   gt=aarch64-linux-gnu;;
+  armv7-unknown-linux-musleabihf)  arch=armhf;  mt=arm-linux-musleabihf; gt=arm-linux-gnueabihf;;
+  mipsel-unknown-linux-musl)       arch=mipsel; mt=mipsel-linux-musl;    gt=mipsel-linux-gnu;;
+  s390x-unknown-linux-musl)        arch=s390x;  mt=s390x-linux-musl;     gt=s390x-linux-gnu;;
+  i686-unknown-linux-musl)         arch=i386;   mt=i386-linux-musl;      gt=i686-linux-gnu;;
+  x86_64-unknown-linux-musl)       arch=amd64;  mt=x86_64-linux-musl;    gt=x86_64-linux-gnu;;
+  *) die "no Debian musl mapping for this target (known: aarch64, armv7 hard-float, mipsel, s390x, i686, x86_64 -musl)";;
+esac
+
+rustup run "$nightly" rustc --version >/dev/null 2>&1 \
+  || die "the $nightly toolchain is needed (-Zbuild-std rebuilds std for targets without a prebuilt one): rustup toolchain install $nightly"
+rustup component list --toolchain "$nightly" --installed 2>/dev/null | grep -q '^rust-src' \
+  || rustup component add rust-src --toolchain "$nightly" \
+  || die "could not install rust-src for $nightly (needed by -Zbuild-std)"
+
+# The C sysroot from Debian, once.
+sys=$here/target/cross-sysroot/$arch
+if [ ! -f "$sys/.complete" ]; then
+  rm -rf "$sys"
+  "$here/vm/apt-fetch.sh" "$here/target/apt" "$suite" "$arch" "$sys" musl-dev musl libgcc-12-dev \
+    || die "could not fetch Debian's musl-dev, musl and libgcc-12-dev for $arch (see above)"
+  touch "$sys/.complete"
+fi
+mlib=$sys/usr/lib/$mt
+glib=$(ls -d "$sys"/usr/lib/gcc/"$gt"/*/ 2>/dev/null | sort -V | tail -1)
+glib=${glib%/}
+[ -f "$mlib/libc.a" ] || die "$mlib/libc.a missing after unpacking musl-dev"
+[ -n "$glib" ] && [ -f "$glib/libgcc_eh.a" ] || die "libgcc_eh.a missing under $sys/usr/lib/gcc/$gt"
+
+# libunwind.a (what std's unwind crate links for musl) = libgcc_eh.a, plus
+# the _dl_find_object stub.
+extra=$sys/rustlink
+mkdir -p "$extra"
+ln -sf "$glib/libgcc_eh.a" "$extra/libunwind.a"
+features=+crt-static
+case "$triple" in mips*) features="$features,-soft-float";; esac
+if [ ! -f "$extra/dl_find_object.o" ] || [ "$here/mk/dl_find_object.rs" -nt "$extra/dl_find_object.o" ]; then
+  rustup run "$nightly" rustc --target "$triple" --emit=obj -C panic=abort -C opt-level=2 \
+    -C target-feature="$features" -o "$extra/dl_find_object.o" "$here/mk/dl_find_object.rs" \
+    || die "could not compile mk/dl_find_object.rs"
+fi
+
+# Targets that link static-pie (x86_64, s390x) need rcrt1.o and the S
+# variants of crtbegin/crtend.
+if rustup run "$nightly" rustc -Z unstable-options --print target-spec-json --target "$triple" 2>/dev/null \
+    | grep -q '"static-position-independent-executables": true'; then
+  start=("$mlib/rcrt1.o" "$mlib/crti.o" "$glib/crtbeginS.o"); end=("$glib/crtendS.o" "$mlib/crtn.o")
+elif [ "${triple%%-*}" != mipsel ]; then
+  start=("$mlib/crt1.o" "$mlib/crti.o" "$glib/crtbeginT.o"); end=("$glib/crtend.o" "$mlib/crtn.o")
+else
+  start=("$mlib/crt1.o" "$mlib/crti.o"); end=("$mlib/crtn.o")
+fi
+flags="-C linker=rust-lld -C link-self-contained=no -C target-feature=$features"
+for o in "${start[@]}"; do flags="$flags -Z pre-link-arg=$o"; done
+flags="$flags -L native=$mlib -L native=$glib -L native=$extra"
+flags="$flags -C link-arg=$extra/dl_find_object.o -C link-arg=-lgcc"
+for o in "${end[@]}"; do flags="$flags -C link-arg=$o"; done
+flags="$flags ${CROSS_EXTRA_RUSTFLAGS:-}"
+
+T=$(printf '%s' "$triple" | tr 'a-z.-' 'A-Z__')
+echo "$cargo +$nightly build --locked --release --target $triple -Zbuild-std=std,panic_abort (linker rust-lld, C sysroot Debian $suite $arch)" >&2
+env "CARGO_TARGET_${T}_RUSTFLAGS=$flags" \
+  "$cargo" "+$nightly" build --locked --release --target "$triple" \
+  --manifest-path "$manifest" --target-dir "$tdir" \
+  -Zbuild-std=std,panic_abort -Zbuild-std-features= >&2 \
+  || die "cargo build failed (see above)"

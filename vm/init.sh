@@ -1,0 +1,105 @@
+#!/bin/busybox sh
+# /init of the make test-vm initramfs (vm/vm.py builds it): busybox-static,
+# openports and ophelper (vm/helper). Opens known sockets with ophelper, runs
+# openports every way the host checks, prints everything between @@@ markers
+# on the console, captures this kernel's tables as a fixture tree, powers off.
+# Nothing here decides pass or fail: vm/vm.py does, on the host.
+/bin/busybox mkdir -p /proc /sys /dev /run /tmp /etc /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin NO_COLOR=1 HOME=/
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /run
+echo 1 > /proc/sys/kernel/printk
+cd /
+
+sec() { read -r up _ < /proc/uptime; echo "@@@ time $1 $up"; }
+# run NAME CMD...: stdout, stderr and exit status of one command.
+run() {
+  n=$1; shift
+  "$@" > /tmp/out 2> /tmp/err; rc=$?
+  echo "@@@ begin $n"; cat /tmp/out; echo "@@@ stderr $n"; cat /tmp/err; echo "@@@ end $n $rc"
+}
+# helper TAG ARGS...: start ophelper in the background, wait until it is ready.
+helper() {
+  t=$1; shift
+  /bin/ophelper --tag "$t" "$@" > "/run/h-$t" 2> "/run/h-$t.err" &
+  i=0
+  while ! grep -q '^ready' "/run/h-$t" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && { echo "@@@ fail helper $t did not start: $(cat /run/h-$t.err)"; break; }
+    usleep 50000
+  done
+}
+
+sec start
+echo "@@@ uname $(uname -srm)"
+# This kernel's byte order, as the CPU stores a 16-bit 1.
+case "$(printf '\001\000' | od -An -tx2 | tr -d ' ')" in
+  0001) order=little;; 0100) order=big;; *) order=unknown;;
+esac
+echo "@@@ byte-order $order"
+
+ip link set lo up
+ip addr add 10.88.0.1/32 dev lo
+ip -6 addr add fd88::1/128 dev lo
+sleep 1
+
+root_specs="tcp-listen:0.0.0.0 tcp-listen::: tcp-listen:127.0.0.1 tcp-listen:::1 tcp-listen:10.88.0.1 tcp-listen:fd88::1
+udp-bind:0.0.0.0 udp-bind::: udp-bind:127.0.0.1 udp-bind:::1 udp-bind:10.88.0.1 udp-bind:fd88::1
+tcp-pair:127.0.0.1 tcp-pair:::1 tcp-pair:10.88.0.1 udp-connect:127.0.0.1 udp-connect:::1 raw-icmp:4 raw-icmp:6"
+helper root $root_specs
+helper user --uid 1000 tcp-listen:0.0.0.0 udp-bind:::1 tcp-pair:127.0.0.1 udp-connect:127.0.0.1
+helper blue --unshare-net --name-ns /run/netns/blue tcp-listen:0.0.0.0 udp-bind:127.0.0.1 tcp-pair:::1
+helper anon --unshare-net tcp-listen::: raw-icmp:4 udp-bind:0.0.0.0
+sec helpers
+echo "@@@ begin opened"; cat /run/h-root /run/h-user /run/h-blue /run/h-anon; echo "@@@ end opened 0"
+
+run table openports -tuw
+run json openports -tuwa -j
+run extended openports -tuwa -e
+run blue openports -N blue -tuwa -j
+run netstat netstat -tuwan
+run baseline openports baseline
+cp /tmp/out /tmp/policy
+run check-same openports check /tmp/policy
+sec openports
+run nobody-json ophelper --uid 1000 --exec openports -tuwa -j
+run nobody-table ophelper --uid 1000 --exec openports -tuwa
+helper late tcp-listen:0.0.0.0 udp-bind:::
+echo "@@@ begin late"; cat /run/h-late; echo "@@@ end late 0"
+run check-new openports check /tmp/policy
+printf 'root:x:0:0:root:/:/bin/sh\nop:x:1000:1000:op:/:/bin/sh\n' > /etc/passwd
+run passwd-json openports -tuwa -j
+rm /etc/passwd
+sec checks
+
+# The fixture tree: this namespace's tables and the host-namespace helpers'
+# process files (the layout of testdata/capture.sh), as a base64 tar.
+c=/tmp/cap
+mkdir -p $c/net
+for t in tcp tcp6 udp udp6 udplite udplite6 raw raw6; do
+  [ -e /proc/net/$t ] && cat /proc/net/$t > $c/net/$t
+done
+for t in root user; do
+  p=$(sed -n 's/^ready //p' /run/h-$t)
+  mkdir -p $c/$p/fd $c/$p/ns
+  for f in comm status cmdline stat; do cat /proc/$p/$f > $c/$p/$f; done
+  ln -s "$(readlink /proc/$p/exe)" $c/$p/exe
+  ln -s "$(readlink /proc/$p/ns/net)" $c/$p/ns/net
+  for fd in /proc/$p/fd/*; do
+    l=$(readlink $fd)
+    case "$l" in socket:*) ln -s "$l" $c/$p/fd/${fd##*/};; esac
+  done
+  [ $t = root ] && ln -s $p $c/self
+done
+cat /run/h-root /run/h-user > $c/opened.txt
+netstat -tuwan > $c/netstat.txt
+uname -srm > $c/KERNEL
+echo $order > $c/BYTE-ORDER
+echo "@@@ begin capture"
+(cd $c && tar cf - .) | gzip -9 | base64
+echo "@@@ end capture 0"
+sec done
+echo "@@@ poweroff"
+poweroff -f
