@@ -16,6 +16,7 @@ ASSOCS_H=' ASSOC     SOCK   STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE
 
 t=synth-kinds
 rm -rf "$t"; mkdir -p "$t"
+echo little > $t/BYTE-ORDER  # the byte order of the kernel these tables imitate
 proc $t 1 systemd 0 /usr/lib/systemd/systemd 4026531840
 fd $t 1 10 2001; fd $t 1 11 2020; fd $t 1 12 2021
 mkdir -p $t/1/net

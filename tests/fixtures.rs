@@ -581,3 +581,51 @@ fn check_with_reach_qualifier() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Trees captured inside real Debian kernels by `make vm-capture` (vm/init.sh):
+/// `opened.txt` is what vm/helper reported opening, one `sock` line per
+/// socket. Each socket is in the output exactly once, with the kernel's
+/// byte order (BYTE-ORDER; big for s390x) applied whatever this build's is.
+#[test]
+fn real_kernel_captures_show_every_socket_the_helper_opened() {
+    let mut trees = 0;
+    for e in std::fs::read_dir(testdata()).unwrap() {
+        let dir = e.unwrap().path();
+        let Ok(opened) = std::fs::read_to_string(dir.join("opened.txt")) else {
+            continue;
+        };
+        trees += 1;
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let o = run_case(&name, &["-A", "all", "-a", "-j"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let rows = json_lines(&o);
+        let mut want = 0;
+        for line in opened.lines().filter(|l| l.starts_with("sock ")) {
+            // sock TAG PROTO FAMILY LADDR LPORT RADDR RPORT STATE UID PID FD INODE NETNS
+            let f: Vec<&str> = line.split(' ').collect();
+            let inode: u64 = f[12].parse().unwrap();
+            let hits: Vec<_> = rows.iter().filter(|r| r["inode"] == inode).collect();
+            assert_eq!(hits.len(), 1, "{name}: {line}");
+            let r = hits[0];
+            assert_eq!(r["proto"], f[2], "{name}: {line}");
+            assert_eq!(r["state"], f[8], "{name}: {line}");
+            if !["unix", "packet"].contains(&f[2]) {
+                assert_eq!(r["local_addr"], f[4], "{name}: {line}");
+                assert_eq!(r["local_port"].as_u64().unwrap().to_string(), f[5]);
+                assert_eq!(r["uid"].as_u64().unwrap().to_string(), f[9]);
+            }
+            let owner = (f[10].parse::<u64>().unwrap(), f[11].parse::<u64>().unwrap());
+            let owners: Vec<_> = r["processes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["pid"].as_u64().unwrap(), p["fd"].as_u64().unwrap()))
+                .collect();
+            assert_eq!(owners, [owner], "{name}: {line}");
+            want += 1;
+        }
+        assert!(want >= 30, "{name}: only {want} sockets in opened.txt");
+        assert_eq!(rows.len(), want, "{name}: sockets nobody opened");
+    }
+    assert!(trees >= 5, "only {trees} real-kernel captures in testdata");
+}

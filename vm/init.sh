@@ -40,6 +40,16 @@ case "$(printf '\001\000' | od -An -tx2 | tr -d ' ')" in
 esac
 echo "@@@ byte-order $order"
 
+# SCTP is a module in Debian's kernels: vm/vm.py puts it and what it needs
+# into /lib/modules in load order.
+sctp=no
+for m in /lib/modules/*.ko; do
+  [ -e "$m" ] || continue
+  insmod "$m" 2>/tmp/err || echo "@@@ note insmod $m: $(cat /tmp/err)"
+done
+[ -e /proc/net/sctp ] && sctp=yes
+echo "@@@ sctp $sctp"
+
 ip link set lo up
 ip addr add 10.88.0.1/32 dev lo
 ip -6 addr add fd88::1/128 dev lo
@@ -47,30 +57,32 @@ sleep 1
 
 root_specs="tcp-listen:0.0.0.0 tcp-listen::: tcp-listen:127.0.0.1 tcp-listen:::1 tcp-listen:10.88.0.1 tcp-listen:fd88::1
 udp-bind:0.0.0.0 udp-bind::: udp-bind:127.0.0.1 udp-bind:::1 udp-bind:10.88.0.1 udp-bind:fd88::1
-tcp-pair:127.0.0.1 tcp-pair:::1 tcp-pair:10.88.0.1 udp-connect:127.0.0.1 udp-connect:::1 raw-icmp:4 raw-icmp:6"
+tcp-pair:127.0.0.1 tcp-pair:::1 tcp-pair:10.88.0.1 udp-connect:127.0.0.1 udp-connect:::1 raw-icmp:4 raw-icmp:6
+unix-listen:/run/op.sock unix-listen:@op-abstract unix-pair:- packet-raw:- packet-dgram:lo"
+[ $sctp = yes ] && root_specs="$root_specs sctp-listen:0.0.0.0 sctp-listen:::1 sctp-listen:10.88.0.1"
 helper root $root_specs
-helper user --uid 1000 tcp-listen:0.0.0.0 udp-bind:::1 tcp-pair:127.0.0.1 udp-connect:127.0.0.1
-helper blue --unshare-net --name-ns /run/netns/blue tcp-listen:0.0.0.0 udp-bind:127.0.0.1 tcp-pair:::1
-helper anon --unshare-net tcp-listen::: raw-icmp:4 udp-bind:0.0.0.0
+helper user --uid 1000 tcp-listen:0.0.0.0 udp-bind:::1 tcp-pair:127.0.0.1 udp-connect:127.0.0.1 unix-listen:/tmp/user.sock
+helper blue --unshare-net --name-ns /run/netns/blue tcp-listen:0.0.0.0 udp-bind:127.0.0.1 tcp-pair:::1 unix-listen:@blue
+helper anon --unshare-net tcp-listen::: raw-icmp:4 udp-bind:0.0.0.0 packet-raw:-
 sec helpers
 echo "@@@ begin opened"; cat /run/h-root /run/h-user /run/h-blue /run/h-anon; echo "@@@ end opened 0"
 
-run table openports -tuw
-run json openports -tuwa -j
-run extended openports -tuwa -e
-run blue openports -N blue -tuwa -j
+run table openports -A all
+run json openports -A all -a -j
+run extended openports -A all -a -e
+run blue openports -N blue -A all -a -j
 run netstat netstat -tuwan
 run baseline openports baseline
 cp /tmp/out /tmp/policy
 run check-same openports check /tmp/policy
 sec openports
-run nobody-json ophelper --uid 1000 --exec openports -tuwa -j
-run nobody-table ophelper --uid 1000 --exec openports -tuwa
+run nobody-json ophelper --uid 1000 --exec openports -A all -a -j
+run nobody-table ophelper --uid 1000 --exec openports -A all -a
 helper late tcp-listen:0.0.0.0 udp-bind:::
 echo "@@@ begin late"; cat /run/h-late; echo "@@@ end late 0"
 run check-new openports check /tmp/policy
 printf 'root:x:0:0:root:/:/bin/sh\nop:x:1000:1000:op:/:/bin/sh\n' > /etc/passwd
-run passwd-json openports -tuwa -j
+run passwd-json openports -A all -a -j
 rm /etc/passwd
 sec checks
 
@@ -78,8 +90,9 @@ sec checks
 # process files (the layout of testdata/capture.sh), as a base64 tar.
 c=/tmp/cap
 mkdir -p $c/net
-for t in tcp tcp6 udp udp6 udplite udplite6 raw raw6; do
-  [ -e /proc/net/$t ] && cat /proc/net/$t > $c/net/$t
+for t in tcp tcp6 udp udp6 udplite udplite6 raw raw6 packet unix igmp igmp6 dev_mcast if_inet6 sctp/eps sctp/assocs; do
+  [ -e /proc/net/$t ] || continue
+  mkdir -p $(dirname $c/net/$t); cat /proc/net/$t > $c/net/$t
 done
 for t in root user; do
   p=$(sed -n 's/^ready //p' /run/h-$t)

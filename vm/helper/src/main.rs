@@ -18,6 +18,15 @@
 //!   tcp-pair:ADDR     a listener and an established connection to it (both ends)
 //!   udp-connect:ADDR  a bound UDP socket and a second one connected to it
 //!   raw-icmp:4|6      a raw ICMP (ICMPv6) socket
+//!   sctp-listen:ADDR  an SCTP listener (one-to-one style)
+//!   unix-listen:NAME  a unix stream listener on a path, or an abstract name
+//!                     for @NAME (reported with a leading @)
+//!   unix-pair:-       an unnamed connected pair (socketpair)
+//!   packet-raw:-      an AF_PACKET SOCK_RAW socket for every protocol
+//!   packet-dgram:lo   an AF_PACKET SOCK_DGRAM socket for IPv4, bound to lo
+//!
+//! LADDR of unix sockets is the name ("-" unnamed), of packet sockets the
+//! ethertype in hex and the interface index (0800:1); their ports are 0.
 //!
 //! Output, one line per socket, then `ready PID`; the process then waits
 //! (holding its sockets) until it is killed:
@@ -29,6 +38,8 @@ use std::os::unix::fs::MetadataExt;
 
 struct Opened {
     proto: &'static str,
+    /// For unix and packet sockets: what LADDR says instead of an address.
+    name: Option<String>,
     local: SocketAddr,
     remote: Option<SocketAddr>,
     state: &'static str,
@@ -147,6 +158,65 @@ fn raw_icmp(v6: bool) -> (OwnedFd, SocketAddr) {
     )
 }
 
+/// bind() to ADDR and listen(): the address the kernel chose.
+fn bind_listen(fd: RawFd, a: SocketAddr) -> SocketAddr {
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match a {
+        SocketAddr::V4(v4) => {
+            let sin = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in) };
+            sin.sin_family = libc::AF_INET as u16;
+            sin.sin_addr.s_addr = u32::from(*v4.ip()).to_be();
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(v6) => {
+            let sin6 = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in6) };
+            sin6.sin6_family = libc::AF_INET6 as u16;
+            sin6.sin6_addr.s6_addr = v6.ip().octets();
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    } as u32;
+    check(
+        unsafe { libc::bind(fd, &ss as *const _ as *const libc::sockaddr, len) },
+        "bind",
+    );
+    check(unsafe { libc::listen(fd, 16) }, "listen");
+    let mut l = std::mem::size_of::<libc::sockaddr_storage>() as u32;
+    check(
+        unsafe { libc::getsockname(fd, &mut ss as *mut _ as *mut libc::sockaddr, &mut l) },
+        "getsockname",
+    );
+    let port = unsafe { (*(&ss as *const _ as *const libc::sockaddr_in)).sin_port };
+    SocketAddr::new(a.ip(), u16::from_be(port))
+}
+
+/// A unix stream listener on a path, or on an abstract name for "@NAME".
+fn unix_listener(name: &str) -> OwnedFd {
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
+    check(fd, "unix socket");
+    let mut sun: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    sun.sun_family = libc::AF_UNIX as u16;
+    let b = name.as_bytes();
+    if b.len() >= sun.sun_path.len() {
+        eprintln!("ophelper: unix name too long: {name}");
+        std::process::exit(2);
+    }
+    let abs = b.first() == Some(&b'@');
+    for (i, c) in b.iter().enumerate() {
+        sun.sun_path[i] = if abs && i == 0 { 0 } else { *c as libc::c_char };
+    }
+    let len = if abs {
+        std::mem::size_of::<libc::sa_family_t>() + b.len()
+    } else {
+        std::mem::size_of::<libc::sockaddr_un>()
+    } as u32;
+    check(
+        unsafe { libc::bind(fd, &sun as *const _ as *const libc::sockaddr, len) },
+        "bind unix",
+    );
+    check(unsafe { libc::listen(fd, 16) }, "listen unix");
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut tag = String::from("-");
@@ -203,6 +273,7 @@ fn main() {
                 let la = io(l.local_addr(), "local_addr");
                 out.push(Opened {
                     proto: "tcp",
+                    name: None,
                     local: la,
                     remote: None,
                     state: "LISTEN",
@@ -213,6 +284,7 @@ fn main() {
                     let (s, peer) = io(l.accept(), "accept");
                     out.push(Opened {
                         proto: "tcp",
+                        name: None,
                         local: io(c.local_addr(), "local_addr"),
                         remote: Some(la),
                         state: "ESTAB",
@@ -220,6 +292,7 @@ fn main() {
                     });
                     out.push(Opened {
                         proto: "tcp",
+                        name: None,
                         local: la,
                         remote: Some(peer),
                         state: "ESTAB",
@@ -235,6 +308,7 @@ fn main() {
                 let ua = io(u.local_addr(), "local_addr");
                 out.push(Opened {
                     proto: "udp",
+                    name: None,
                     local: ua,
                     remote: None,
                     state: "UNCONN",
@@ -245,6 +319,7 @@ fn main() {
                     io(c.connect(ua), "connect");
                     out.push(Opened {
                         proto: "udp",
+                        name: None,
                         local: io(c.local_addr(), "local_addr"),
                         remote: Some(ua),
                         state: "ESTAB",
@@ -258,12 +333,95 @@ fn main() {
                 let (fd, la) = raw_icmp(a == "6");
                 out.push(Opened {
                     proto: "raw",
+                    name: None,
                     local: la,
                     remote: None,
                     state: "UNCONN",
                     fd: fd.as_raw_fd(),
                 });
                 keep_raw.push(fd);
+            }
+            "sctp-listen" => {
+                let ip = addr(a);
+                let fam = if ip.is_ipv4() {
+                    libc::AF_INET
+                } else {
+                    libc::AF_INET6
+                };
+                let fd = unsafe { libc::socket(fam, libc::SOCK_STREAM, libc::IPPROTO_SCTP) };
+                check(fd, "SCTP socket (is the sctp module loaded?)");
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                let la = bind_listen(fd.as_raw_fd(), SocketAddr::new(ip, 0));
+                out.push(Opened {
+                    proto: "sctp",
+                    name: None,
+                    local: la,
+                    remote: None,
+                    state: "LISTEN",
+                    fd: fd.as_raw_fd(),
+                });
+                keep_raw.push(fd);
+            }
+            "unix-listen" => {
+                let fd = unix_listener(a);
+                out.push(Opened {
+                    proto: "unix",
+                    name: Some(a.to_string()),
+                    local: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                    remote: None,
+                    state: "LISTEN",
+                    fd: fd.as_raw_fd(),
+                });
+                keep_raw.push(fd);
+            }
+            "unix-pair" => {
+                let (x, y) = io(std::os::unix::net::UnixStream::pair(), "socketpair");
+                for u in [x, y] {
+                    let fd = OwnedFd::from(u);
+                    out.push(Opened {
+                        proto: "unix",
+                        name: Some("-".into()),
+                        local: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                        remote: None,
+                        state: "ESTAB",
+                        fd: fd.as_raw_fd(),
+                    });
+                    keep_raw.push(fd);
+                }
+            }
+            "packet-raw" | "packet-dgram" => {
+                let (ty, proto, ifindex) = if kind == "packet-raw" {
+                    (libc::SOCK_RAW, libc::ETH_P_ALL as u16, 0)
+                } else {
+                    (libc::SOCK_DGRAM, libc::ETH_P_IP as u16, 1)
+                };
+                let fd = unsafe { libc::socket(libc::AF_PACKET, ty, proto.to_be() as i32) };
+                check(fd, "packet socket");
+                if ifindex != 0 {
+                    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+                    sll.sll_family = libc::AF_PACKET as u16;
+                    sll.sll_protocol = proto.to_be();
+                    sll.sll_ifindex = ifindex;
+                    check(
+                        unsafe {
+                            libc::bind(
+                                fd,
+                                &sll as *const _ as *const libc::sockaddr,
+                                std::mem::size_of::<libc::sockaddr_ll>() as u32,
+                            )
+                        },
+                        "bind packet socket",
+                    );
+                }
+                out.push(Opened {
+                    proto: "packet",
+                    name: Some(format!("{proto:04x}:{ifindex}")),
+                    local: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                    remote: None,
+                    state: "UNCONN",
+                    fd,
+                });
+                keep_raw.push(unsafe { OwnedFd::from_raw_fd(fd) });
             }
             _ => {
                 eprintln!("ophelper: unknown socket kind in {spec:?}");
@@ -277,7 +435,13 @@ fn main() {
     let euid = unsafe { libc::geteuid() };
     let mut w = std::io::stdout().lock();
     for o in &out {
-        let fam = if o.local.is_ipv4() { "inet" } else { "inet6" };
+        let fam = match (o.proto, o.local.is_ipv4()) {
+            ("unix", _) => "unix",
+            ("packet", _) => "packet",
+            (_, true) => "inet",
+            (_, false) => "inet6",
+        };
+        let la = o.name.clone().unwrap_or_else(|| o.local.ip().to_string());
         let (ra, rp) = match o.remote {
             Some(r) => (r.ip(), r.port()),
             None if o.local.is_ipv4() => (IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
@@ -285,9 +449,8 @@ fn main() {
         };
         let _ = writeln!(
             w,
-            "sock {tag} {} {fam} {} {} {ra} {rp} {} {euid} {me} {} {} {netns}",
+            "sock {tag} {} {fam} {la} {} {ra} {rp} {} {euid} {me} {} {} {netns}",
             o.proto,
-            o.local.ip(),
             o.local.port(),
             o.state,
             o.fd,
