@@ -13,10 +13,12 @@ help:
 	@echo "make test     lint, unit and integration tests, static-link check"
 	@echo "make install  install to \$$PREFIX/bin (PREFIX=$(PREFIX))"
 	@echo "make bench    benchmark against ss/netstat (BENCH_SCALE=small|medium|large)"
-	@echo "make cross    static aarch64 build; make test-cross runs fixture tests under qemu"
+	@echo "make cross    static x86_64, aarch64, armv7, mipsel, s390x builds; make test-cross runs fixture tests under qemu-user"
+	@echo "make test-vm  every binary inside a real Debian kernel under qemu-system (VM_SUITES=bookworm)"
+	@echo "make dist     dist/openports-VERSION-ARCH for every target, with SHA256SUMS"
 	@echo "make fuzz     fuzz every target (FUZZ_SECONDS=60 each, nightly)"
 	@echo "make test-stress  the live tests (live, netns, hostile, check) 5 times under background load (in .ci/run)"
-	@echo "make size     stripped size of the x86_64 binary vs the 400 KiB budget (size-bloat: per crate)"
+	@echo "make size     stripped size of every binary vs the 400 KiB budget (size-bloat: per crate)"
 
 # Install what a fresh machine lacks: the musl target of the installed toolchain.
 toolchain:

@@ -16,8 +16,9 @@
 #     (which crashes at start on s390x);
 #   - Debian's mipsel musl is hard-float, Rust's mipsel-musl is soft-float:
 #     -C target-feature=-soft-float;
-#   - mipsel crashes at start (a null call from _init) with gcc's
-#     crtbeginT.o/crtend.o: they are left out there (Rust needs neither);
+#   - with gcc's crtbeginT.o/crtend.o, aarch64 and mipsel binaries crash at
+#     start (a call through a null pointer from _init): static non-PIE links
+#     leave them out (Rust needs neither);
 #   - mipsel and s390x musl do not default to crt-static: +crt-static.
 # Prints the path of the binary last.
 set -euo pipefail
@@ -80,8 +81,6 @@ fi
 if rustup run "$nightly" rustc -Z unstable-options --print target-spec-json --target "$triple" 2>/dev/null \
     | grep -q '"static-position-independent-executables": true'; then
   start=("$mlib/rcrt1.o" "$mlib/crti.o" "$glib/crtbeginS.o"); end=("$glib/crtendS.o" "$mlib/crtn.o")
-elif [ "${triple%%-*}" != mipsel ]; then
-  start=("$mlib/crt1.o" "$mlib/crti.o" "$glib/crtbeginT.o"); end=("$glib/crtend.o" "$mlib/crtn.o")
 else
   start=("$mlib/crt1.o" "$mlib/crti.o"); end=("$mlib/crtn.o")
 fi

@@ -116,10 +116,11 @@ comma := ,
 
 # Stripped size of every cross binary against SIZE_LIMIT (mk/size.mk),
 # except where SIZE_LIMIT_<triple> gives a target its own measured limit.
-# mipsel: MIPS32 code is ~35% larger than x86_64's for the same source (fixed
+# mipsel: MIPS32 code is ~30% larger than x86_64's for the same source (fixed
 # 32-bit instructions, delay slots, 16-bit immediates); tried: opt-level "z"
-# (larger), position-dependent code (kept, -7%); README, "Size".
-SIZE_LIMIT_mipsel-unknown-linux-musl ?= 471040
+# (larger), position-dependent code (kept, -7%); README, "Size". Its limit is
+# the budget times 1.3 (the measured ratio is 1.28).
+SIZE_LIMIT_mipsel-unknown-linux-musl ?= 532480
 # rust-objcopy (rustup's llvm-tools) strips every architecture.
 CROSS_OBJCOPY ?= $(shell rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-objcopy
 size: size-cross

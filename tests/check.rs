@@ -394,7 +394,16 @@ fn unusable_policies_exit_2() {
 fn policy_from_stdin() {
     let (root, pw) = (tree(), passwd());
     let [bo, order] = common::byte_order(&root);
-    let args = ["check", "-", "--proc-root", p(&root), "--passwd", p(&pw), bo, order];
+    let args = [
+        "check",
+        "-",
+        "--proc-root",
+        p(&root),
+        "--passwd",
+        p(&pw),
+        bo,
+        order,
+    ];
     let complete = fs::read(policy_dir().join("complete.policy")).unwrap();
     assert_eq!(code(&run_env(&args, &[], Some(&complete))), 0);
     let o = run_env(&args, &[], Some(b"allow tcp 22\nallow tcp x\n"));
@@ -453,7 +462,15 @@ fn user_names_come_from_passwd() {
 fn baseline_fixture_whole_output() {
     let (root, pw) = (tree(), passwd());
     let [bo, order] = common::byte_order(&root);
-    let args = ["baseline", "--proc-root", p(&root), "--passwd", p(&pw), bo, order];
+    let args = [
+        "baseline",
+        "--proc-root",
+        p(&root),
+        "--passwd",
+        p(&pw),
+        bo,
+        order,
+    ];
     let o = run_env(&args, &[("SOURCE_DATE_EPOCH", "1234567890")], None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");

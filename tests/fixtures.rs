@@ -361,7 +361,11 @@ fn table_with_more_than_10000_rows() {
     }
     std::fs::write(root.join("net/udp"), t).unwrap();
     let order = common::byte_order(&root);
-    let o = run(&[&["--proc-root", root.to_str().unwrap(), "-u", "-H", "-e"], &order[..]].concat());
+    let o = run(&[
+        &["--proc-root", root.to_str().unwrap(), "-u", "-H", "-e"],
+        &order[..],
+    ]
+    .concat());
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");

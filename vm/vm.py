@@ -279,6 +279,7 @@ def check_row(c, what, s, r, owners=True, user=None):
     exp = {"proto": s["proto"], "family": s["family"], "state": s["state"], "netns": s["netns"]}
     if s["proto"] == "unix":
         exp["exposure"] = "local"
+        exp["sock_type"] = "stream"  # every unix socket ophelper opens
         if s["laddr"] != "-":
             exp["name"] = s["laddr"]
             exp["abstract"] = s["laddr"].startswith("@")

@@ -152,11 +152,17 @@ pub fn packet_netid(sock_type: u16) -> &'static str {
     if sock_type == 3 { "p_raw" } else { "p_dgr" }
 }
 
+/// SOCK_STREAM and SOCK_DGRAM as this CPU's kernel numbers them: MIPS swaps
+/// them (there 1 is DGRAM, 2 STREAM), and /proc/net/unix and /proc/net/packet
+/// print the kernel's number. Found by `make test-vm` on the Malta kernel.
+const STREAM: u16 = libc::SOCK_STREAM as u16;
+const DGRAM: u16 = libc::SOCK_DGRAM as u16;
+
 /// ss's Netid for a unix socket type.
 pub fn unix_netid(sock_type: u16) -> &'static str {
     match sock_type {
-        1 => "u_str",
-        2 => "u_dgr",
+        STREAM => "u_str",
+        DGRAM => "u_dgr",
         5 => "u_seq",
         _ => "u_???",
     }
@@ -165,8 +171,8 @@ pub fn unix_netid(sock_type: u16) -> &'static str {
 /// The JSON `type` of a unix or packet socket.
 pub fn sock_type_name(sock_type: u16) -> &'static str {
     match sock_type {
-        1 => "stream",
-        2 => "dgram",
+        STREAM => "stream",
+        DGRAM => "dgram",
         3 => "raw",
         5 => "seqpacket",
         10 => "packet",

@@ -121,7 +121,10 @@ fn drop_to(uid: u32) {
     check(unsafe { libc::setresuid(uid, uid, uid) }, "setresuid");
     // A credential change leaves the process undumpable, its /proc/PID/fd
     // root-only; a process started by that user would be dumpable.
-    check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1) }, "PR_SET_DUMPABLE");
+    check(
+        unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1) },
+        "PR_SET_DUMPABLE",
+    );
 }
 
 fn addr(s: &str) -> IpAddr {
