@@ -15,8 +15,10 @@
 
 VM_SUITES ?= bookworm
 VM_ARCHES ?= amd64 arm64 armhf s390x mipsel
-# Debian dropped mipsel after bookworm.
-VM_SKIP ?= trixie-mipsel forky-mipsel sid-mipsel
+# Suites the mirror does not carry for an architecture are skipped with a
+# SKIPPED line (vm/apt-fetch.sh reads the suite's Architectures); VM_SKIP
+# skips more by hand, e.g. VM_SKIP=trixie-s390x.
+VM_SKIP ?=
 VM_TIMEOUT ?= 600
 VM_CAPTURE ?=
 
@@ -45,14 +47,14 @@ vm-helpers:
 test-vm: vm-deps vm-helpers $(addprefix cross-,$(VM_TRIPLES))
 	@set -u; fail=; t0=$$(date +%s); mkdir -p target/vm-results; : > target/vm-results/summary; \
 	for s in $(VM_SUITES); do for a in $(VM_ARCHES); do \
-	  case " $(VM_SKIP) " in *" $$s-$$a "*) echo "SKIPPED: $$s/$$a: Debian $$s has no $$a port" | tee -a target/vm-results/summary; continue;; esac; \
+	  case " $(VM_SKIP) " in *" $$s-$$a "*) echo "SKIPPED: $$s/$$a (VM_SKIP)" | tee -a target/vm-results/summary; continue;; esac; \
 	  case $$a in amd64) t=x86_64-unknown-linux-musl;; arm64) t=aarch64-unknown-linux-musl;; armhf) t=armv7-unknown-linux-musleabihf;; \
 	    s390x) t=s390x-unknown-linux-musl;; mipsel) t=mipsel-unknown-linux-musl;; *) echo "error: test-vm: unknown architecture $$a" >&2; exit 1;; esac; \
 	  echo "== test-vm $$s/$$a"; \
 	  python3 vm/vm.py --suite $$s --arch $$a --bin target/$$t/release/openports --helper target/helper/$$t/release/ophelper \
 	    --cache target/vm --out target/vm-results --timeout $(VM_TIMEOUT) $(if $(VM_CAPTURE),--capture testdata) \
 	    | tee -a target/vm-results/summary; \
-	  [ $${PIPESTATUS[0]} = 0 ] || fail="$$fail $$s/$$a"; \
+	  rc=$${PIPESTATUS[0]}; [ $$rc = 0 ] || [ $$rc = 3 ] || fail="$$fail $$s/$$a"; \
 	done; done; \
 	echo "test-vm: $$(( $$(date +%s) - t0 )) s for $(VM_SUITES) x $(VM_ARCHES) (summary: target/vm-results/summary)"; \
 	if [ -n "$$fail" ]; then echo "error: test-vm failed for:$$fail (details: target/vm-results/SUITE-ARCH/)" >&2; exit 1; fi

@@ -20,6 +20,8 @@
 set -euo pipefail
 
 [ $# -ge 5 ] || { echo "usage: $0 CACHE SUITE ARCH DEST PKG..." >&2; exit 2; }
+# Exit status: 0 done, 1 failed (the message says why), 3 the mirror does not
+# carry SUITE for ARCH.
 cache=$1 suite=$2 arch=$3 dest=$4
 shift 4
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -62,17 +64,25 @@ if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
   grep -q '^[WE]: ' "$root/update.log" && { cat "$root/update.log" >&2; die "apt-get update reported problems"; }
   touch "$stamp"
 fi
+# A suite the mirror no longer carries for this architecture (bullseye LTS:
+# amd64, arm64, armhf and i386 only; trixie has no mipsel): exit 3.
+rel=$(ls "$root"/lists/*_InRelease "$root"/lists/*_Release 2>/dev/null | head -1 || true)
+archs=$(sed -n 's/^Architectures: //p' "$rel" 2>/dev/null | head -1 || true)
+case " $archs " in
+  *" $arch "*) ;;
+  *) echo "apt-fetch: $mirror has no $arch in $suite (its Architectures: $archs)" >&2; exit 3;;
+esac
 
 names=()
 for p in "$@"; do
   case "$p" in
     dep:*)
-      n=$(apt-cache "${opts[@]}" show --no-all-versions "${p#dep:}" 2>/dev/null | sed -n 's/^Depends: //p' | head -1 | sed 's/[ ,(|].*//')
+      n=$(apt-cache "${opts[@]}" show --no-all-versions "${p#dep:}" 2>/dev/null | sed -n 's/^Depends: //p' | head -1 | sed 's/[ ,(|].*//' || true)
       [ -n "$n" ] || die "no package ${p#dep:} (or it has no dependency) in $suite for $arch"
       names+=("$n");;
     *'*'*)
       re="^${p//\*/.*}\$"
-      n=$(apt-cache "${opts[@]}" pkgnames 2>/dev/null | grep -E "$re" | grep -v -- '-dbg$' | grep -v -- '-unsigned$' | sort -V | tail -1)
+      n=$(apt-cache "${opts[@]}" pkgnames 2>/dev/null | grep -E "$re" | grep -v -- '-dbg$' | grep -v -- '-unsigned$' | sort -V | tail -1 || true)
       [ -n "$n" ] || die "no package matching '$p' in $suite for $arch"
       names+=("$n");;
     *) names+=("$p");;
@@ -85,7 +95,11 @@ for n in "${names[@]}"; do
     echo "apt-fetch: apt-get download $n ($suite/$arch)"
     apt-get "${opts[@]}" -q download "$n:$arch" >"$root/download.log" 2>&1 \
       || apt-get "${opts[@]}" -q download "$n" >>"$root/download.log" 2>&1 \
-      || { cat "$root/download.log" >&2; die "apt-get download $n failed"; }
+      || { cat "$root/download.log" >&2
+           if grep -q ' 404 *Not Found' "$root/download.log"; then
+             echo "apt-fetch: $mirror lists $n for $suite/$arch but does not have it (HTTP 404)" >&2; exit 3
+           fi
+           die "apt-get download $n failed"; }
   fi
   for deb in "$n"_*.deb; do
     dpkg-deb -x "$deb" "$dest" || die "dpkg-deb -x $deb failed"

@@ -94,7 +94,7 @@ for t in tcp tcp6 udp udp6 udplite udplite6 raw raw6 packet unix igmp igmp6 dev_
   [ -e /proc/net/$t ] || continue
   mkdir -p $(dirname $c/net/$t); cat /proc/net/$t > $c/net/$t
 done
-for t in root user; do
+for t in root user late; do
   p=$(sed -n 's/^ready //p' /run/h-$t)
   mkdir -p $c/$p/fd $c/$p/ns
   for f in comm status cmdline stat; do cat /proc/$p/$f > $c/$p/$f; done
@@ -106,7 +106,7 @@ for t in root user; do
   done
   [ $t = root ] && ln -s $p $c/self
 done
-cat /run/h-root /run/h-user > $c/opened.txt
+cat /run/h-root /run/h-user /run/h-late > $c/opened.txt
 netstat -tuwan > $c/netstat.txt
 uname -srm > $c/KERNEL
 echo $order > $c/BYTE-ORDER

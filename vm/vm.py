@@ -8,7 +8,8 @@ what ophelper says it opened and against busybox `netstat -tuwan`.
            [--cache target/vm] [--out target/vm-results] [--capture DIR]
 
 Exit 0 when every check passed, 1 when one failed, 2 when the VM could not be
-prepared or booted (the message says why). The console log and each section
+prepared (the message says why), 3 when the mirror has no such kernel (bullseye
+is LTS-only for amd64, arm64, armhf; trixie has no mipsel): skipped. The console log and each section
 are kept under --out/SUITE-ARCH/; the kernel's captured fixture tree under
 --out/SUITE-ARCH/capture (copied to DIR/linux-X.Y-MACHINE with --capture).
 Standard library only.
@@ -70,6 +71,9 @@ def fetch(cache, suite, arch):
                 [os.path.join(HERE, "apt-fetch.sh"), os.path.join(cache, "apt"), suite, arch,
                  os.path.join(d, sub), pkg]
             )
+            if r.returncode == 3:
+                print(f"SKIPPED: {suite}/{arch}: the Debian mirror does not carry {suite} for {arch}")
+                sys.exit(3)
             if r.returncode != 0:
                 die(f"could not fetch {pkg} for {suite}/{arch} (see above)")
         keep_modules(os.path.join(d, "kernel"), os.path.join(d, "modules"))
@@ -81,7 +85,10 @@ def fetch(cache, suite, arch):
     images = sorted(f for f in os.listdir(boot) if f.startswith(("vmlinuz-", "vmlinux-")))
     if not images:
         die(f"no kernel image in {boot}")
+    # /bin/busybox up to bookworm, /usr/bin/busybox from trixie (merged /usr).
     bb = os.path.join(d, "busybox", "bin", "busybox")
+    if not os.path.exists(bb):
+        bb = os.path.join(d, "busybox", "usr", "bin", "busybox")
     if not os.path.exists(bb):
         die(f"{bb} missing after unpacking busybox-static")
     mods = os.path.join(d, "modules")
