@@ -111,7 +111,13 @@ netstat -tuwan > $c/netstat.txt
 uname -srm > $c/KERNEL
 echo $order > $c/BYTE-ORDER
 echo "@@@ begin capture"
-(cd $c && tar cf - .) | gzip -9 | base64
+# base64 (busybox 1.30, bullseye's, has only uuencode -m: the same encoding
+# between a "begin-base64" line and "====").
+if command -v base64 >/dev/null; then
+  (cd $c && tar cf - .) | gzip -9 | base64
+else
+  (cd $c && tar cf - .) | gzip -9 | uuencode -m - | sed '1d;$d'
+fi
 echo "@@@ end capture 0"
 sec done
 echo "@@@ poweroff"

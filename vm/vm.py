@@ -101,7 +101,9 @@ def keep_modules(kernel, dest):
     (decompressed); crc32c_generic first: libcrc32c asks the crypto API for
     crc32c, which would need modprobe and modules.dep."""
     files = {}
-    for top, _, names in os.walk(os.path.join(kernel, "lib", "modules")):
+    # /lib/modules up to bookworm, /usr/lib/modules from trixie (merged /usr).
+    walk = [os.walk(os.path.join(kernel, p, "modules")) for p in ("lib", "usr/lib")]
+    for top, _, names in (t for w in walk for t in w):
         for n in names:
             m = re.match(r"^(.*)\.ko(\.xz|\.zst|\.gz)?$", n)
             if m:
@@ -491,13 +493,17 @@ def main():
         if n != "capture":
             with open(os.path.join(out, n), "w") as f:
                 f.write(f"{o}\n--- stderr ---\n{e}\n--- exit {rc} ---\n")
-    if "capture" in sec:
-        cap = os.path.join(out, "capture")
-        data = base64.b64decode("".join(sec["capture"][0].split()))
+    cap = os.path.join(out, "capture")
+    try:
+        data = base64.b64decode("".join(sec.get("capture", ("", "", 0))[0].split()), validate=True)
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as t:
             t.extractall(cap, filter="fully_trusted")
+    except Exception as e:  # noqa: BLE001 (any damage to the capture is one failure)
+        c.ok(False, f"capture: not a base64 tar.gz ({e}): {sec.get('capture', ('', ''))[1][:200]!r}")
+    else:
         if a.capture:
-            rel = open(os.path.join(cap, "KERNEL")).read().split()
+            with open(os.path.join(cap, "KERNEL")) as f:
+                rel = f.read().split()
             ver = ".".join(rel[1].split(".")[:2])
             dest = os.path.join(a.capture, f"linux-{ver}-{rel[2]}")
             shutil.rmtree(dest, ignore_errors=True)
