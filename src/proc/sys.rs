@@ -85,6 +85,9 @@ pub fn readlinkat(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> io::Resul
 /// `kcmp(pid, tid, KCMP_FILES)`: whether two tasks share one fd table.
 pub fn kcmp_files(pid: u32, tid: u32) -> io::Result<bool> {
     const KCMP_FILES: libc::c_long = 2;
+    // pid_t is an int on every Linux; c_long is 32 bits on armv7 and mipsel,
+    // where From<u32> does not exist (pids are below 2^22, so `as` is exact).
+    let (pid, tid) = (pid as libc::pid_t, tid as libc::pid_t);
     // SAFETY: kcmp takes plain integers and touches no memory of ours.
     let r = unsafe {
         libc::syscall(
