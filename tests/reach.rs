@@ -135,44 +135,19 @@ fn topology() -> Topology {
         let n = &ns.name;
         // No kernel-made link-local address (it would be tentative for a second).
         ip(&["-n", n, "link", "set", dev, "addrgenmode", "none"]);
-        ip(&[
-            "-n",
-            n,
-            "addr",
-            "add",
-            &format!("10.88.0.{last}/24"),
-            "dev",
-            dev,
-        ]);
-        ip(&[
-            "-n",
-            n,
-            "addr",
-            "add",
-            &format!("198.18.88.{last}/15"),
-            "dev",
-            dev,
-        ]);
-        ip(&[
-            "-n",
-            n,
-            "addr",
-            "add",
-            &format!("fd88::{last}/64"),
-            "dev",
-            dev,
-            "nodad",
-        ]);
-        ip(&[
-            "-n",
-            n,
-            "addr",
-            "add",
-            &format!("fe80::88:{last}/64"),
-            "dev",
-            dev,
-            "nodad",
-        ]);
+        // Private, benchmarking (reserved), ULA, link-local.
+        for a in [
+            format!("10.88.0.{last}/24"),
+            format!("198.18.88.{last}/15"),
+            format!("fd88::{last}/64"),
+            format!("fe80::88:{last}/64"),
+        ] {
+            // nodad (IPv6 only): usable at once, no duplicate detection.
+            let nodad: &[&str] = if a.contains(':') { &["nodad"] } else { &[] };
+            let mut args = vec!["-n", n, "addr", "add", &a, "dev", dev];
+            args.extend_from_slice(nodad);
+            ip(&args);
+        }
         ip(&["-n", n, "link", "set", dev, "up"]);
     }
     Topology {

@@ -105,6 +105,27 @@ fn ifname(i: &[u8]) -> Res<'_, &[u8]> {
     take_while1(|b: u8| b > b' ' && b != 0x7f).parse(i)
 }
 
+/// The fields of a row after `i`, separated by blanks: each parsed by
+/// `field(k, text)` into `out[k]`; `what[k]` names it in an error.
+fn fields<'a>(
+    line: &[u8],
+    mut i: &'a [u8],
+    what: &[&'static str],
+    out: &mut [u32],
+    field: impl Fn(usize, &'a [u8]) -> Res<'a, u32>,
+) -> Result<&'a [u8], LineError> {
+    for (k, w) in what.iter().enumerate() {
+        let at = skip_blank(i);
+        if at.len() == i.len() {
+            return Err(err(line, i, w));
+        }
+        let (r, v) = field(k, at).map_err(|_| err(line, at, w))?;
+        out[k] = v;
+        i = r;
+    }
+    Ok(i)
+}
+
 /// One row of `net/if_inet6`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct If6Row {
@@ -135,25 +156,14 @@ pub fn if_inet6_line(line: &[u8]) -> Result<If6Row, LineError> {
     for (k, pair) in hex.chunks(2).enumerate() {
         bytes[k] = (hex_val(pair[0]) << 4) | hex_val(pair[1]);
     }
-    let mut i = rest;
     let mut nums = [0u32; 4];
-    for (k, what) in [
+    let what = [
         "a hex interface index",
         "a hex prefix length",
         "a hex scope",
         "hex flags",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let at = skip_blank(i);
-        if at.len() == i.len() {
-            return Err(err(line, i, what));
-        }
-        let (r, v) = hex_num(8)(at).map_err(|_| err(line, at, what))?;
-        nums[k] = v;
-        i = r;
-    }
+    ];
+    let i = fields(line, rest, &what, &mut nums, |_, at| hex_num(8)(at))?;
     if nums[1] > 128 {
         return Err(err(line, i, "a prefix length of at most 128"));
     }
@@ -302,9 +312,9 @@ impl Route {
 /// the kernel that printed it.
 pub fn route_line(line: &[u8], order: ByteOrder) -> Result<Route, LineError> {
     let i = skip_blank(line);
-    let (mut i, iface) = ifname(i).map_err(|_| err(line, i, "an interface name"))?;
-    let mut w = [0u32; 8];
-    for (k, what) in [
+    let (i, iface) = ifname(i).map_err(|_| err(line, i, "an interface name"))?;
+    let mut w = [0u32; 7];
+    let what = [
         "a hex destination",
         "a hex gateway",
         "hex flags",
@@ -312,26 +322,15 @@ pub fn route_line(line: &[u8], order: ByteOrder) -> Result<Route, LineError> {
         "a use count",
         "a metric",
         "a hex mask",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let at = skip_blank(i);
-        if at.len() == i.len() {
-            return Err(err(line, i, what));
-        }
-        let r = match k {
-            0 | 1 | 6 => hex_num(8)(at),
-            2 => hex_num(4)(at),
-            // RefCnt, Use, Metric: decimal, possibly negative; not used.
-            _ => take_while1(|b: u8| b.is_ascii_digit() || b == b'-')
-                .parse(at)
-                .map(|(r, _)| (r, 0)),
-        };
-        let (r, v) = r.map_err(|_: nom::Err<nom::error::Error<&[u8]>>| err(line, at, what))?;
-        w[k] = v;
-        i = r;
-    }
+    ];
+    fields(line, i, &what, &mut w, |k, at| match k {
+        0 | 1 | 6 => hex_num(8)(at),
+        2 => hex_num(4)(at),
+        // RefCnt, Use, Metric: decimal, possibly negative; not used.
+        _ => take_while1(|b: u8| b.is_ascii_digit() || b == b'-')
+            .parse(at)
+            .map(|(r, _)| (r, 0)),
+    })?;
     // MTU, Window, IRTT follow; older kernels had the same eleven columns.
     let v4 = |x: u32| Ipv4Addr::from(decode_word(x, order));
     Ok(Route {
