@@ -73,18 +73,27 @@ fn stream(
     }
 }
 
+/// `DIR/NAME` (one non-generic helper instead of a `format!` per file).
+fn join(dir: &str, name: &str) -> String {
+    let mut s = String::with_capacity(dir.len() + name.len() + 1);
+    s.push_str(dir);
+    s.push('/');
+    s.push_str(name);
+    s
+}
+
 /// Read the address files of the namespace whose `net/` is `dir` below the
 /// root; `sysctl` when the root's `sys/net/ipv6/bindv6only` is this namespace's
 /// (ours, or the entered thread's: net sysctls answer for the opener's namespace).
 pub fn read_files(src: &ProcRoot, dir: &str, sysctl: bool, warn: &mut Vec<String>) -> AddrFiles {
     let order = src.byte_order();
-    let (if_inet6, if_inet6_unreadable) = small(src, &format!("{dir}/if_inet6"), warn);
+    let (if_inet6, if_inet6_unreadable) = small(src, &join(dir, "if_inet6"), warn);
     let mut trie = FibTrie::default();
-    let have_trie = stream(src, &format!("{dir}/fib_trie"), warn, &mut |n, l| {
+    let have_trie = stream(src, &join(dir, "fib_trie"), warn, &mut |n, l| {
         trie.line(n, l)
     });
     let (mut routes, mut bad) = (Vec::new(), Vec::new());
-    let have_routes = stream(src, &format!("{dir}/route"), warn, &mut |n, l| {
+    let have_routes = stream(src, &join(dir, "route"), warn, &mut |n, l| {
         if n > 1 {
             route_row(n, l, order, &mut routes, &mut bad)
         }
@@ -94,14 +103,14 @@ pub fn read_files(src: &ProcRoot, dir: &str, sysctl: bool, warn: &mut Vec<String
         if_inet6_unreadable,
         fib_trie: have_trie.then_some(trie),
         routes: have_routes.then_some((routes, bad)),
-        dev: small(src, &format!("{dir}/dev"), warn).0,
+        dev: small(src, &join(dir, "dev"), warn).0,
         bindv6only: if sysctl {
             small(src, "sys/net/ipv6/bindv6only", warn).0
         } else {
             None
         },
-        ip_tables_names: small(src, &format!("{dir}/ip_tables_names"), warn).0,
-        ip6_tables_names: small(src, &format!("{dir}/ip6_tables_names"), warn).0,
+        ip_tables_names: small(src, &join(dir, "ip_tables_names"), warn).0,
+        ip6_tables_names: small(src, &join(dir, "ip6_tables_names"), warn).0,
     }
 }
 
@@ -110,33 +119,23 @@ pub fn read_files(src: &ProcRoot, dir: &str, sysctl: bool, warn: &mut Vec<String
 pub fn read_ns(src: &ProcRoot, dir: &str, sysctl: bool, warn: &mut Vec<String>) -> NsAddrs {
     let files = read_files(src, dir, sysctl, warn);
     let (ns, bad) = NsAddrs::from_files(&files);
-    let mut per_file: Vec<(&str, usize)> = Vec::new();
-    for (file, n, e) in bad {
-        let count = match per_file.iter_mut().find(|c| c.0 == file) {
-            Some(c) => {
-                c.1 += 1;
-                c.1
-            }
-            None => {
-                per_file.push((file, 1));
-                1
-            }
-        };
-        if count <= MAX_WARNINGS {
-            warn.push(format!(
-                "{}:{n}: {e}",
-                src.path(format!("{dir}/{file}")).display()
-            ));
+    // `bad` comes file by file: at most MAX_WARNINGS lines of each, then a count.
+    let mut k = 0;
+    while k < bad.len() {
+        let file = bad[k].0;
+        let n = bad[k..].iter().take_while(|b| b.0 == file).count();
+        let path = src.path(join(dir, file));
+        for (_, line, e) in &bad[k..k + n.min(MAX_WARNINGS)] {
+            warn.push(format!("{}:{line}: {e}", path.display()));
         }
-    }
-    for (file, count) in per_file {
-        if count > MAX_WARNINGS {
+        if n > MAX_WARNINGS {
             warn.push(format!(
                 "{}: {} more malformed lines skipped",
-                src.path(format!("{dir}/{file}")).display(),
-                count - MAX_WARNINGS
+                path.display(),
+                n - MAX_WARNINGS
             ));
         }
+        k += n;
     }
     ns
 }

@@ -145,72 +145,85 @@ pub fn json(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut line = String::new();
+    let opt = |line: &mut String, key: &str, v: Option<&str>| match v {
+        Some(s) => bytes_field(line, key, s.as_bytes()),
+        None => {
+            let _ = write!(line, "\"{key}\":null");
+        }
+    };
     for ((ns, a), _) in namespaces.iter().zip(addrs).zip(selected).filter(|x| *x.1) {
         for r in rows(a.as_ref()) {
             line.clear();
+            line.push_str("{\"netns\":");
             match ns.inode {
-                Some(i) => {
-                    let _ = write!(line, "{{\"netns\":{i},");
-                }
-                None => line.push_str("{\"netns\":null,"),
+                Some(i) => super::push_u64(&mut line, i),
+                None => line.push_str("null"),
             }
-            let opt = |line: &mut String, key: &str, v: Option<&str>| match v {
-                Some(s) => bytes_field(line, key, s.as_bytes()),
-                None => {
-                    let _ = write!(line, "\"{key}\":null");
-                }
-            };
+            line.push(',');
             opt(&mut line, "netns_name", ns.name.as_deref());
             line.push(',');
             opt(&mut line, "container", ns.container.as_deref());
-            let _ = write!(line, ",\"host_netns\":{},", ns.host);
-            match r {
-                Row::Addr(x) => {
-                    opt(&mut line, "iface", x.iface.as_deref());
+            line.push_str(if ns.host {
+                ",\"host_netns\":true,"
+            } else {
+                ",\"host_netns\":false,"
+            });
+            // (iface, addr, family, prefix, class, loopback, local_range, usable, flags)
+            let (iface, x, class) = match r {
+                Row::Addr(x) => (x.iface.as_deref(), Some(x), Some(x.class.name())),
+                Row::NoAddr(name) => (Some(name), None, None),
+                Row::Unknown(_) => (None, None, Some("unknown")),
+            };
+            opt(&mut line, "iface", iface);
+            line.push_str(",\"addr\":");
+            match x {
+                Some(x) => {
                     let _ = write!(
                         line,
-                        ",\"addr\":\"{}\",\"family\":\"{}\",",
+                        "\"{}\",\"family\":\"{}\",\"prefix\":",
                         x.ip,
                         if x.ip.is_ipv4() { "inet" } else { "inet6" }
                     );
                     match x.prefix {
-                        Some(p) => {
-                            let _ = write!(line, "\"prefix\":{p},");
-                        }
-                        None => line.push_str("\"prefix\":null,"),
+                        Some(p) => super::push_u64(&mut line, p.into()),
+                        None => line.push_str("null"),
                     }
-                    let _ = write!(
-                        line,
-                        "\"class\":\"{}\",\"loopback\":{},\"local_range\":{},\"usable\":{},\"flags\":[",
-                        x.class.name(),
-                        x.class == crate::model::exposure::Exposure::Loopback,
-                        x.range,
-                        x.usable()
-                    );
-                    for (k, f) in flag_names(x.flags).enumerate() {
-                        if k > 0 {
-                            line.push(',');
-                        }
-                        let _ = write!(line, "\"{f}\"");
-                    }
-                    line.push_str("]}\n");
                 }
-                Row::NoAddr(name) => {
-                    opt(&mut line, "iface", Some(name));
-                    line.push_str(",\"addr\":null,\"family\":null,\"prefix\":null,\"class\":null,\"loopback\":false,\"local_range\":false,\"usable\":false,\"flags\":[]}\n");
-                }
-                Row::Unknown(what) => {
-                    let fam = match what {
-                        "IPv4" => "\"inet\"",
-                        "IPv6" => "\"inet6\"",
+                None => {
+                    let fam = match r {
+                        Row::Unknown("IPv4") => "\"inet\"",
+                        Row::Unknown("IPv6") => "\"inet6\"",
                         _ => "null",
                     };
-                    let _ = writeln!(
-                        line,
-                        "\"iface\":null,\"addr\":null,\"family\":{fam},\"prefix\":null,\"class\":\"unknown\",\"loopback\":false,\"local_range\":false,\"usable\":false,\"flags\":[]}}"
-                    );
+                    let _ = write!(line, "null,\"family\":{fam},\"prefix\":null");
                 }
             }
+            line.push_str(",\"class\":");
+            match class {
+                Some(c) => {
+                    line.push('"');
+                    line.push_str(c);
+                    line.push('"');
+                }
+                None => line.push_str("null"),
+            }
+            let flag = |b: bool| if b { "true" } else { "false" };
+            let _ = write!(
+                line,
+                ",\"loopback\":{},\"local_range\":{},\"usable\":{},\"flags\":[",
+                flag(x.is_some_and(|x| x.class == crate::model::exposure::Exposure::Loopback)),
+                flag(x.is_some_and(|x| x.range)),
+                flag(x.is_some_and(|x| x.usable()))
+            );
+            for (k, f) in flag_names(x.map_or(0, |x| x.flags)).enumerate() {
+                if k > 0 {
+                    line.push(',');
+                }
+                line.push('"');
+                line.push_str(f);
+                line.push('"');
+            }
+            line.push_str("]}\n");
             out.write_all(line.as_bytes())?;
         }
     }
