@@ -206,7 +206,10 @@ impl Config {
             || self.exposed
             || self.summary
             || self.report != Report::Sockets
-            || matches!(self.command, Command::Check { .. } | Command::Watch(_))
+            || matches!(
+                self.command,
+                Command::Check { .. } | Command::Watch(_) | Command::Addresses
+            )
     }
 }
 

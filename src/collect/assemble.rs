@@ -19,6 +19,8 @@ pub enum Found {
     Owners(WalkPart),
     /// Something to tell the user (printed once, in job order).
     Warning(String),
+    /// The addresses of one namespace.
+    Addrs(NsId, Box<crate::model::reach::NsAddrs>),
     /// A namespace that no process is in could not be entered.
     NotEntered(NsId, io::Error),
 }
@@ -30,6 +32,8 @@ pub struct Assembled {
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
     pub warnings: Vec<String>,
+    /// Per namespace (by id), when its address files were read.
+    pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
 }
 
 /// Join `found` (in job order): `want_owners` says whether the fd walk was
@@ -44,6 +48,13 @@ pub fn assemble(disc: &Discovery, found: Vec<Found>, want_owners: bool) -> Assem
             Found::Sockets(v) => a.sockets.extend(v),
             Found::Owners(p) => parts.push(p),
             Found::Warning(w) => a.warnings.push(w),
+            Found::Addrs(ns, x) => {
+                let ns = ns as usize;
+                if a.addrs.len() <= ns {
+                    a.addrs.resize(disc.list.len().max(ns + 1), None);
+                }
+                a.addrs[ns] = Some(*x);
+            }
             Found::NotEntered(ns, e) => {
                 failed.push(render::escape::terminal(
                     disc.list[ns as usize].label().as_bytes(),

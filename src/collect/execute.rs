@@ -184,6 +184,10 @@ fn read_file(ctx: &Ctx<'_>, dir: &NetDir, ns: u32, file: NetFile, out: &mut Vec<
             kinds::read_unix(ctx.src, dir, ns, all, &mut diag, &mut rows);
             out.push(Found::Sockets(rows));
         }
+        NetFile::Addrs => {
+            let a = super::addrs::read_netdir(ctx.src, dir, &mut diag.warnings);
+            out.push(Found::Addrs(ns, Box::new(a)));
+        }
     }
     out.extend(diag.warnings.into_iter().map(Found::Warning));
 }

@@ -14,6 +14,8 @@ pub struct Filter {
     /// `state`/`exclude` of a filter expression: replaces `-l`/`-a`.
     states: Option<u16>,
     expr: Option<Expr>,
+    /// The namespaces' address files are wanted (reach, `addresses`).
+    addrs: bool,
 }
 
 fn proto_ix(p: Proto) -> usize {
@@ -25,6 +27,11 @@ fn family_ix(f: Family) -> usize {
 }
 
 impl Filter {
+    /// Whether each namespace's address files are read (a job per namespace).
+    pub fn wants_addrs(&self) -> bool {
+        self.addrs
+    }
+
     pub fn new(cfg: &Config) -> Filter {
         let mut f = Filter {
             protos: [false; 7],
@@ -33,6 +40,7 @@ impl Filter {
             exposed: cfg.exposed,
             states: cfg.filter.states,
             expr: cfg.filter.expr.clone(),
+            addrs: cfg.needs_reach(),
         };
         for &p in &cfg.protos {
             f.protos[proto_ix(p)] = true;

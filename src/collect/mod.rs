@@ -70,6 +70,8 @@ pub struct Snapshot {
     pub warnings: Vec<String>,
     /// Addresses and published ports, read when something needs reach.
     pub reach: Option<ReachCtx>,
+    /// The namespaces `-N` selected (every one without `-N`).
+    pub selected: Vec<bool>,
 }
 
 impl Snapshot {
@@ -268,7 +270,12 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         HashMap::new()
     };
     let reach = cfg.needs_reach().then(|| {
-        let mut reach = reach_ctx(&src, &disc.list, sel.clone(), &sockets, &mut diag);
+        let mut found = std::mem::take(&mut a.addrs);
+        found.resize(disc.list.len(), None);
+        if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
+            diag.warn(w);
+        }
+        let mut reach = ReachCtx::new(found, &sockets);
         if let Some(ix) = owners.as_ref() {
             addrs::link_forwarders(&src, &mut reach, &sockets, ix, &procs);
         }
@@ -307,6 +314,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         unseen,
         warnings: diag.warnings,
         reach,
+        selected: sel,
     })
 }
 
@@ -320,74 +328,22 @@ pub struct AddrSnapshot {
     pub warnings: Vec<String>,
 }
 
-/// Discover the namespaces and read the address files of those `-N` selects
-/// (no socket tables, no fd walk).
+/// The address files of the namespaces `-N` selects, through the engine with
+/// nothing else to read (no socket table, no fd walk).
 pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
-    let shown_root = render::escape::terminal(cfg.root.as_os_str().as_encoded_bytes());
-    let src = ProcRoot::new(&cfg.root)
-        .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
-        .with_byte_order(cfg.byte_order);
-    let pids = src
-        .list_pids()
-        .map_err(|e| fatal(format!("cannot list {shown_root}: {e}")))?;
-    if pids.is_empty() && !src.path("net").is_dir() {
-        return Err(fatal(format!(
-            "{shown_root} does not look like /proc: no processes and no net/ directory"
-        )));
-    }
-    let disc = namespaces::discover(&src, &pids, None);
-    let sel = plan::select(cfg, &src, &disc.list).map_err(fatal)?;
-    let mut warnings = Vec::new();
-    let dirs = addrs::addr_dirs(&src, &disc.list, &sel);
-    let found = addrs::read_all(&src, &dirs, &mut warnings);
-    let unread: Vec<String> = disc
-        .list
-        .iter()
-        .zip(&dirs)
-        .zip(&sel)
-        .filter(|((_, d), s)| **s && d.is_none())
-        .map(|((n, _), _)| render::escape::terminal(n.label().as_bytes()))
-        .collect();
-    if !unread.is_empty() {
-        warnings.push(format!(
-            "{} network namespace(s) with no process to read their addresses through: {}{}",
-            unread.len(),
-            unread.join(", "),
-            unplaced_note(&disc.list)
-        ));
-    }
-    if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
-        warnings.push(w);
-    }
+    let mut c = cfg.clone();
+    c.command = crate::cli::Command::Addresses;
+    c.protos = Vec::new();
+    c.processes = false;
+    let snap = collect_with(&c, plan::workers())?;
+    let mut addrs = snap.reach.map(|r| r.addrs).unwrap_or_default();
+    addrs.resize(snap.namespaces.len(), None);
     Ok(AddrSnapshot {
-        namespaces: disc.list,
-        addrs: found,
-        selected: sel,
-        warnings,
+        namespaces: snap.namespaces,
+        addrs,
+        selected: snap.selected,
+        warnings: snap.warnings,
     })
-}
-
-/// Read the addresses of the selected namespaces that have sockets to show,
-/// and say once when a firewall may drop what reach says is accepted.
-fn reach_ctx(
-    src: &ProcRoot,
-    list: &[Netns],
-    mut sel: Vec<bool>,
-    sockets: &[Socket],
-    diag: &mut Diag,
-) -> ReachCtx {
-    let mut has = vec![false; list.len()];
-    for s in sockets {
-        has[s.ns as usize] = true;
-    }
-    for (w, h) in sel.iter_mut().zip(&has) {
-        *w &= *h;
-    }
-    let found = addrs::read_all(src, &addrs::addr_dirs(src, list, &sel), &mut diag.warnings);
-    if let Some(w) = addrs::firewall_notice(src, list, &found) {
-        diag.warn(w);
-    }
-    ReachCtx::new(found, sockets)
 }
 
 /// id → name from a passwd or group file: a regular file of at most

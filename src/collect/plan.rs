@@ -49,6 +49,9 @@ pub enum NetFile {
     Packet,
     /// `unix`: [`kinds::read_unix`].
     Unix,
+    /// The address files (`if_inet6`, `fib_trie`, `route`, `dev`, …) of the
+    /// namespace: [`super::addrs::read_netdir`].
+    Addrs,
 }
 
 /// One unit of work; any worker can run any job, in any order.
@@ -108,6 +111,9 @@ pub fn net_files(filter: &Filter) -> Vec<NetFile> {
         if filter.wants(proto) {
             v.push(file);
         }
+    }
+    if filter.wants_addrs() {
+        v.push(NetFile::Addrs);
     }
     v
 }
