@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{assert_text_eq, run, stderr, stdout, testdata};
-use std::path::PathBuf;
+use common::{golden_matches, run, stderr, stdout, testdata};
 
 /// (golden name, fixture tree, arguments)
 const CASES: &[(&str, &str, &[&str])] = &[
@@ -78,10 +77,6 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn golden(name: &str) -> PathBuf {
-    testdata().join("expected").join(name)
-}
-
 fn run_case(tree: &str, args: &[&str]) -> std::process::Output {
     let root = testdata().join(tree);
     let passwd = testdata().join("synth-multi-ns/passwd");
@@ -103,28 +98,13 @@ fn normalise(s: &str) -> String {
 
 #[test]
 fn whole_outputs_match_goldens() {
-    let bless = std::env::var_os("OPENPORTS_BLESS").is_some();
     let mut failures = Vec::new();
     for (name, tree, args) in CASES {
         let o = run_case(tree, args);
         assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
         let got = format!("{}--- stderr ---\n{}", stdout(&o), normalise(&stderr(&o)));
-        let path = golden(name);
-        if bless {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (bless with OPENPORTS_BLESS=1)", path.display()));
-        if got != want {
+        if !golden_matches(name, &got) {
             failures.push(name);
-            let r = std::panic::catch_unwind(|| assert_text_eq(&got, &want, name));
-            if let Err(e) = r {
-                eprintln!(
-                    "{}",
-                    e.downcast_ref::<String>().cloned().unwrap_or_default()
-                );
-            }
         }
     }
     assert!(

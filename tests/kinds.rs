@@ -51,7 +51,6 @@ fn run_tree(root: &Path, args: &[&str]) -> std::process::Output {
 
 /// Compare each case with its golden (or write it under OPENPORTS_BLESS).
 fn check_goldens(root: &Path, cases: &[(&str, &[&str])]) {
-    let bless = std::env::var_os("OPENPORTS_BLESS").is_some();
     let mut failures = Vec::new();
     for (name, args) in cases {
         let o = run_tree(root, args);
@@ -65,22 +64,8 @@ fn check_goldens(root: &Path, cases: &[(&str, &[&str])]) {
                 assert!(v.is_object(), "{name}: {line}");
             }
         }
-        let path = testdata().join("expected").join(name);
-        if bless {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (bless with OPENPORTS_BLESS=1)", path.display()));
-        if got != want {
+        if !golden_matches(name, &got) {
             failures.push(name);
-            let r = std::panic::catch_unwind(|| assert_text_eq(&got, &want, name));
-            if let Err(e) = r {
-                eprintln!(
-                    "{}",
-                    e.downcast_ref::<String>().cloned().unwrap_or_default()
-                );
-            }
         }
     }
     assert!(

@@ -398,3 +398,27 @@ pub fn byte_order(root: &Path) -> [&'static str; 2] {
         _ => ["--byte-order", "little"],
     }
 }
+
+/// Compare `got` with the golden `testdata/expected/NAME`, or write it there
+/// under `OPENPORTS_BLESS=1` (then review the diff). A mismatch prints a line
+/// diff and returns false, so that a test reports every differing golden.
+pub fn golden_matches(name: &str, got: &str) -> bool {
+    let path = testdata().join("expected").join(name);
+    if std::env::var_os("OPENPORTS_BLESS").is_some() {
+        std::fs::write(&path, got).unwrap();
+        return true;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with OPENPORTS_BLESS=1)", path.display()));
+    if got == want {
+        return true;
+    }
+    let r = std::panic::catch_unwind(|| assert_text_eq(got, &want, name));
+    if let Err(e) = r {
+        eprintln!(
+            "{}",
+            e.downcast_ref::<String>().cloned().unwrap_or_default()
+        );
+    }
+    false
+}
