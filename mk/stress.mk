@@ -14,6 +14,8 @@ STRESS_RUNS ?= 5
 STRESS_LOAD_SECONDS ?= 900
 STRESS_TESTS := --test live --test netns --test hostile --test check
 # Tests over generated input only (no live state): once in `make test` is enough.
+# The hostile churn tests' own run count (50 in `make test`).
+STRESS_CHURN_RUNS ?= 10
 STRESS_SKIP ?= --skip property:: --skip million_row --skip one_mib_line
 
 .PHONY: test-stress
@@ -29,7 +31,7 @@ test-stress: build
 	start=$$(date +%s); \
 	for i in $$(seq $(STRESS_RUNS)); do \
 	  echo "test-stress: run $$i of $(STRESS_RUNS) under load"; \
-	  OPENPORTS_BIN=$(CURDIR)/$(BIN) $(CARGO) test --locked $(STRESS_TESTS) -- $(STRESS_SKIP) \
+	  OPENPORTS_BIN=$(CURDIR)/$(BIN) OPENPORTS_CHURN_RUNS=$(STRESS_CHURN_RUNS) $(CARGO) test --locked $(STRESS_TESTS) -- $(STRESS_SKIP) \
 	    || { echo "error: test-stress: run $$i of $(STRESS_RUNS) failed under load" >&2; exit 1; }; \
 	done; \
 	echo "test-stress: $(STRESS_RUNS) runs passed under load in $$(( $$(date +%s) - start )) s"

@@ -372,7 +372,7 @@ fn hostile_process_cannot_crash_hang_or_mislead() {
     }
 }
 
-/// Run openports 50 times while a thread starts and reaps `spawn()`'s commands
+/// Run openports 50 times (OPENPORTS_CHURN_RUNS) while a thread starts and reaps `spawn()`'s commands
 /// in a loop; every run must exit 0 with well-formed output and no stderr but
 /// the known notices. Returns how many commands the thread ran.
 fn runs_during_churn(spawn: &(dyn Fn() -> Vec<Command> + Sync)) -> u32 {
@@ -409,7 +409,13 @@ fn runs_during_churn(spawn: &(dyn Fn() -> Vec<Command> + Sync)) -> u32 {
             n
         });
         let guard = StopOnDrop(&stop);
-        for i in 0..50 {
+        // 50 runs; `make test-stress`, which repeats the whole binary under
+        // its own background churn, sets fewer (OPENPORTS_CHURN_RUNS).
+        let runs: u32 = std::env::var("OPENPORTS_CHURN_RUNS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50);
+        for i in 0..runs {
             let json = i % 2 == 0;
             // UDP in every state, TCP listeners: what the churn helpers hold,
             // without rendering every socket of a busy machine.
