@@ -1,0 +1,81 @@
+# bash completion for openports(1). Install as
+# /usr/share/bash-completion/completions/openports, or source it.
+
+_openports_netns() {
+    # Names made by `ip netns add` (/run/netns), plus the forms -N takes.
+    local f names=()
+    for f in /run/netns/*; do
+        [[ -e $f ]] && names+=("${f##*/}")
+    done
+    names+=(self pid:)
+    COMPREPLY=($(compgen -W "${names[*]}" -- "$1"))
+    [[ ${COMPREPLY[0]} == pid: ]] && compopt -o nospace 2>/dev/null
+}
+
+_openports() {
+    local cur prev cmd i
+    COMPREPLY=()
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    # --flag=value: bash splits at '=' (COMP_WORDBREAKS).
+    if [[ $prev == = && COMP_CWORD -ge 2 ]]; then
+        prev=${COMP_WORDS[COMP_CWORD-2]}
+    elif [[ $cur == = ]]; then
+        prev=${COMP_WORDS[COMP_CWORD-1]} cur=
+    fi
+
+    # Flags by command (kept in step with --help by tests/docs.rs).
+    local common='-t --tcp -u --udp -w --raw --udplite -4 --ipv4 -6 --ipv6
+        -N --netns -p --processes --no-processes -n --numeric -e --extended
+        -H --no-header -o --output --proc-root --passwd --byte-order
+        -h --help -V --version'
+    local list_opts="$common -l --listening -a --all --exposed -j --json --format"
+    local check_opts="$common -j --json --format --include-loopback"
+    local baseline_opts="$common --include-loopback"
+    local commands='list check baseline'
+
+    case $prev in
+        -N|--netns) _openports_netns "$cur"; return ;;
+        --format) COMPREPLY=($(compgen -W 'table json prometheus' -- "$cur")); return ;;
+        --byte-order) COMPREPLY=($(compgen -W 'big little' -- "$cur")); return ;;
+        --proc-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -o|--output|--passwd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    esac
+
+    # The command is the first word that is not a flag or a flag's value.
+    cmd=list
+    local seen=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            -N|--netns|--format|--byte-order|--proc-root|-o|--output|--passwd) ((i++)) ;;
+            -*) ;;
+            *) if [[ -z $seen ]]; then cmd=${COMP_WORDS[i]}; seen=1; fi ;;
+        esac
+    done
+
+    local opts
+    case $cmd in
+        check) opts=$check_opts
+            # check's first argument is the policy file.
+            if [[ $cur != -* ]]; then
+                local n=0
+                for ((i = 1; i < COMP_CWORD; i++)); do
+                    case ${COMP_WORDS[i]} in
+                        -N|--netns|--format|--byte-order|--proc-root|-o|--output|--passwd) ((i++)) ;;
+                        -*) ;;
+                        *) ((n++)) ;;
+                    esac
+                done
+                if ((n == 1)); then COMPREPLY=($(compgen -f -- "$cur")); return; fi
+            fi ;;
+        baseline) opts=$baseline_opts ;;
+        *) opts=$list_opts ;;
+    esac
+    if [[ $cur == -* || -n $seen ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$commands $opts" -- "$cur"))
+    fi
+}
+
+complete -F _openports openports

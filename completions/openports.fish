@@ -1,0 +1,72 @@
+# fish completion for openports(1). Install as
+# /usr/share/fish/vendor_completions.d/openports.fish.
+# Flags by command are kept in step with --help by tests/docs.rs.
+
+function __openports_cmd
+    # The command: the first word that is neither a flag nor a flag's value.
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    for w in $words
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case -N --netns --format --byte-order --proc-root -o --output --passwd
+                set skip 1
+            case '-*'
+            case '*'
+                echo $w
+                return
+        end
+    end
+    echo list
+end
+
+function __openports_is
+    contains -- (__openports_cmd) $argv
+end
+
+function __openports_netns
+    for f in /run/netns/*
+        test -e $f; and basename $f
+    end
+    echo self
+    echo pid:
+end
+
+complete -c openports -f
+complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a list -d 'list sockets (default)'
+complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a check -d 'compare listeners with a policy'
+complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a baseline -d "print a policy allowing today's listeners"
+complete -c openports -n '__openports_is check; and test (count (commandline -opc)) -le 2' -F -d 'policy file'
+
+# every command
+complete -c openports -s t -l tcp -d 'TCP sockets'
+complete -c openports -s u -l udp -d 'UDP sockets'
+complete -c openports -s w -l raw -d 'raw sockets'
+complete -c openports -l udplite -d 'UDP-Lite sockets'
+complete -c openports -s 4 -l ipv4 -d 'IPv4 only'
+complete -c openports -s 6 -l ipv6 -d 'IPv6 only'
+complete -c openports -s N -l netns -x -a '(__openports_netns)' -d 'only this namespace'
+complete -c openports -s p -l processes -d 'show owning processes (default)'
+complete -c openports -l no-processes -d 'do not look up owners'
+complete -c openports -s n -l numeric -d 'numeric output (always)'
+complete -c openports -s e -l extended -d 'uid, inode, exposure, namespace, exe, command line'
+complete -c openports -s H -l no-header -d 'no header line'
+complete -c openports -s o -l output -r -F -d 'write to FILE atomically'
+complete -c openports -l proc-root -x -a '(__fish_complete_directories)' -d 'read DIR instead of /proc'
+complete -c openports -l passwd -r -F -d 'user names from FILE'
+complete -c openports -l byte-order -x -a 'big little' -d 'byte order of the tables'
+complete -c openports -s h -l help -d 'print help'
+complete -c openports -s V -l version -d 'print version'
+# list and check
+complete -c openports -n '__openports_is list check' -s j -l json -d 'one JSON object per line (NDJSON)'
+complete -c openports -n '__openports_is list check' -l format -x -a 'table json prometheus' -d 'output format'
+# list
+complete -c openports -n '__openports_is list' -s l -l listening -d 'listening sockets (default)'
+complete -c openports -n '__openports_is list' -s a -l all -d 'sockets in every state'
+complete -c openports -n '__openports_is list' -l exposed -d 'only sockets not bound to loopback'
+# check and baseline
+complete -c openports -n '__openports_is check baseline' -l include-loopback -d 'loopback listeners too'
