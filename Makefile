@@ -11,7 +11,7 @@ help:
 	@echo "make build    static musl release binary at $(BIN)"
 	@echo "make run      build, then list this machine's open ports (ARGS='-a' to pass flags)"
 	@echo "make test     lint, unit and integration tests, static-link check"
-	@echo "make install  install to \$$PREFIX/bin (PREFIX=$(PREFIX))"
+	@echo "make install  install to \$$PREFIX/bin, the man page and completions under \$$PREFIX/share (PREFIX=$(PREFIX))"
 	@echo "make bench    benchmark against ss/netstat (BENCH_SCALE=small|medium|large)"
 	@echo "make cross    static x86_64, aarch64, armv7, mipsel, s390x builds; make test-cross runs fixture tests under qemu-user"
 	@echo "make test-vm  every binary inside a real Debian kernel under qemu-system (VM_SUITES=bookworm)"
@@ -70,8 +70,10 @@ lint: toolchain
 
 # Unit and integration tests run against the static release binary
 # (OPENPORTS_BIN), the artefact users get.
+# OPENPORTS_JSON_LOG: the tests record the JSON they get (mk/eco.mk, test-schema).
 test: lint static-check
-	OPENPORTS_BIN=$(CURDIR)/$(BIN) $(CARGO) test --locked
+	@mkdir -p target/eco && : > target/eco/test-json.ndjson
+	OPENPORTS_BIN=$(CURDIR)/$(BIN) OPENPORTS_JSON_LOG=$(CURDIR)/target/eco/test-json.ndjson $(CARGO) test --locked
 	$(MAKE) --no-print-directory test-extra
 
 install: build

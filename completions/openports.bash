@@ -26,11 +26,11 @@ _openports() {
 
     # Flags by command (kept in step with --help by tests/docs.rs).
     local common='-t --tcp -u --udp -w --raw --udplite -4 --ipv4 -6 --ipv6
-        -N --netns -p --processes --no-processes -n --numeric -e --extended
-        -H --no-header -o --output --proc-root --passwd --byte-order
-        -h --help -V --version'
-    local list_opts="$common -l --listening -a --all --exposed -j --json --format"
-    local check_opts="$common -j --json --format --include-loopback"
+        -N --netns -p --processes --no-processes -o --output --proc-root
+        --passwd --byte-order -h --help -V --version'
+    local output='-n --numeric -e --extended -H --no-header -j --json --format'
+    local list_opts="$common $output -l --listening -a --all --exposed"
+    local check_opts="$common $output --include-loopback"
     local baseline_opts="$common --include-loopback"
     local commands='list check baseline'
 

@@ -16,6 +16,7 @@ Usage: openports [OPTIONS] [FILTER]
        openports baseline [OPTIONS]       print a policy allowing today's listeners
        openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
                                           addresses, with their class
+       openports COMMAND --help           the options of a command
 
 Sockets (ss-compatible; short flags combine: -tulnp):
   -t, --tcp            TCP sockets
@@ -49,14 +50,9 @@ Output:
                        namespace, exe and command line
   -H, --no-header      no header line
   -j, --json           one JSON object per socket per line (NDJSON)
-
-Check and baseline:
-  POLICY               lines 'allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]'
-                       (README, \"Policies\"); '-' reads the policy from stdin
-      --include-loopback  check loopback listeners too
-                       check prints violations on stdout (a table; NDJSON with
-                       \"kind\" under -j), stale rules and deleted executables on
-                       stderr; baseline prints a policy allowing today's listeners
+      --format FMT     table (default), json, or prometheus (metrics for
+                       node_exporter's textfile collector)
+  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
 
 System:
       --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
@@ -108,6 +104,89 @@ Exit status: 0 success (warnings may be printed), 1 check found violations,
 2 usage error, missing /proc, or an unusable policy.
 ";
 
+/// The options `check` and `baseline` share (their help texts end with it).
+macro_rules! selection_help {
+    () => {
+        "
+Sockets:
+  -t, --tcp            TCP sockets
+  -u, --udp            UDP sockets
+  -w, --raw            raw sockets
+      --udplite        UDP-Lite sockets
+                       (no protocol flag: TCP and UDP)
+  -4, --ipv4           IPv4 only
+  -6, --ipv6           IPv6 only
+  -N, --netns NS       only namespace NS (a name in /run/netns, a path to an
+                       nsfs file, pid:PID, an inode number, or 'self');
+                       repeatable; stale rules are then not reported
+      --include-loopback  check loopback listeners too
+
+Owners:
+  -p, --processes      look up owning processes (the default)
+      --no-processes   do not (rules naming a process are then an error)
+
+System:
+      --proc-root DIR  read DIR instead of /proc
+      --passwd FILE    user names from FILE instead of /etc/passwd
+      --byte-order big|little
+                       byte order of the kernel that wrote the tables
+  -h, --help           this help
+  -V, --version        version
+"
+    };
+}
+
+pub const CHECK_HELP: &str = concat!(
+    "\
+openports check - compare every namespace's listeners with a policy.
+
+Usage: openports check POLICY [OPTIONS]
+
+POLICY is a file of lines 'allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]'
+(README, \"Policies\"; '-' reads it from stdin). Listening TCP and unconnected
+UDP sockets are checked, loopback ones only with --include-loopback. Listeners
+no rule allows are violations: printed on stdout as the listing's table, exit
+status 1. Stale rules (rules that allowed nothing) and processes running a
+deleted executable are reported on stderr.
+
+Output:
+  -n, --numeric        numeric output (always; accepted for ss)
+  -e, --extended       add uid, inode, exposure, namespace, exe and command line
+  -H, --no-header      no header line
+  -j, --json           everything on stdout, one JSON object per line, told
+                       apart by \"kind\": violation, stale_rule, deleted_exe,
+                       and a final summary
+      --format FMT     table (default), json, or prometheus (every checked
+                       listener, the violations and their count)
+  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
+",
+    selection_help!(),
+    "
+Exit status: 0 every listener is allowed, 1 violations, 2 usage error, missing
+/proc, or a policy that cannot be read or parsed.
+"
+);
+
+pub const BASELINE_HELP: &str = concat!(
+    "\
+openports baseline - print a policy allowing exactly today's listeners.
+
+Usage: openports baseline [OPTIONS]
+
+One rule per listener 'allow PROTO PORT ADDRESS NAMESPACE [comm=NAME]', sorted,
+with a header comment naming the host, the date (SOURCE_DATE_EPOCH overrides
+the clock) and the check command line with the same options. A later
+'openports check' against it reports what is new.
+
+Output:
+  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
+",
+    selection_help!(),
+    "
+Exit status: 0 success, 2 usage error or missing /proc.
+"
+);
+
 /// Which sockets by state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum States {
@@ -119,6 +198,8 @@ pub enum States {
 pub enum Format {
     Table,
     Json,
+    /// Prometheus text exposition format (node_exporter's textfile collector).
+    Prometheus,
 }
 
 /// The sub-command.
@@ -188,6 +269,8 @@ pub struct Config {
     pub header: bool,
     pub format: Format,
     pub include_loopback: bool,
+    /// `-o FILE`: written to a temporary file, renamed over FILE when complete.
+    pub output: Option<PathBuf>,
     /// Colour the table (decided by the caller: a terminal and no NO_COLOR).
     pub color: bool,
     /// Print a one-line summary on stderr (decided by the caller: stdout is a terminal).
@@ -217,7 +300,8 @@ impl Config {
 #[derive(Debug)]
 pub enum Parsed {
     Run(Config),
-    Help,
+    /// The help text of the command given before `--help`.
+    Help(&'static str),
     Version,
 }
 
@@ -261,6 +345,7 @@ where
         header: true,
         format: Format::Table,
         include_loopback: false,
+        output: None,
         color: false,
         summary: false,
         filter: Box::default(),
@@ -301,6 +386,15 @@ where
             Short('e') | Long("extended") => cfg.extended = true,
             Short('H') | Long("no-header") => cfg.header = false,
             Short('j') | Long("json") => cfg.format = Format::Json,
+            Long("format") => {
+                cfg.format = match p.value()?.to_str() {
+                    Some("table") => Format::Table,
+                    Some("json") => Format::Json,
+                    Some("prometheus") => Format::Prometheus,
+                    _ => return Err("--format takes 'table', 'json' or 'prometheus'".into()),
+                }
+            }
+            Short('o') | Long("output") => cfg.output = Some(p.value()?.into()),
             Long("include-loopback") => cfg.include_loopback = true,
             Long("proc-root") => cfg.root = p.value()?.into(),
             Long("passwd") => cfg.passwd = p.value()?.into(),
@@ -325,7 +419,14 @@ where
                 )
             }
             Long("policy") => watch_policy = Some(PathBuf::from(p.value()?)),
-            Short('h') | Long("help") => return Ok(Parsed::Help),
+            Short('h') | Long("help") => {
+                return Ok(Parsed::Help(match cfg.command {
+                    _ if want_policy => CHECK_HELP,
+                    Command::Check { .. } => CHECK_HELP,
+                    Command::Baseline => BASELINE_HELP,
+                    _ => HELP,
+                }));
+            }
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Value(v) if want_policy => {
                 cfg.command = Command::Check { policy: v.into() };
@@ -355,6 +456,9 @@ where
     }
     if want_policy {
         return Err("check needs a POLICY file (see --help)".into());
+    }
+    if all && cfg.format == Format::Prometheus && cfg.command == Command::List {
+        return Err("--format prometheus describes listeners: drop -a".into());
     }
     if protos.is_empty() {
         protos = vec![Proto::Tcp, Proto::Udp];
@@ -635,7 +739,23 @@ mod tests {
         assert!(parse_from(["-N", "pid:x"]).is_err());
         assert!(parse_from(["--proc-root"]).is_err());
         assert!(parse_from(["--byte-order", "middle"]).is_err());
-        assert!(matches!(parse_from(["-h"]), Ok(Parsed::Help)));
+        assert!(matches!(parse_from(["-h"]), Ok(Parsed::Help(HELP))));
+        assert!(matches!(
+            parse_from(["check", "--help"]),
+            Ok(Parsed::Help(CHECK_HELP))
+        ));
+        assert!(matches!(
+            parse_from(["check", "p", "-h"]),
+            Ok(Parsed::Help(CHECK_HELP))
+        ));
+        assert!(matches!(
+            parse_from(["baseline", "-h"]),
+            Ok(Parsed::Help(BASELINE_HELP))
+        ));
+        assert!(parse_from(["--format", "xml"]).is_err());
+        assert_eq!(cfg(&["--format", "prometheus"]).format, Format::Prometheus);
+        assert_eq!(cfg(&["--format=json"]).format, Format::Json);
+        assert_eq!(cfg(&["-o", "m.prom"]).output, Some(PathBuf::from("m.prom")));
         assert!(matches!(parse_from(["--version"]), Ok(Parsed::Version)));
     }
 }

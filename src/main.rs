@@ -3,14 +3,16 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use openports::cli::{self, HELP, Parsed};
+use openports::cli::{self, Parsed};
 use openports::error::{Error, Exit};
+use openports::render::escape::terminal as terminal_text;
+use openports::render::output::AtomicFile;
 
 fn main() -> ExitCode {
     let mut cfg = match cli::parse() {
         Ok(Parsed::Run(cfg)) => cfg,
-        Ok(Parsed::Help) => {
-            let _ = io::stdout().write_all(HELP.as_bytes());
+        Ok(Parsed::Help(text)) => {
+            let _ = io::stdout().write_all(text.as_bytes());
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
@@ -23,18 +25,31 @@ fn main() -> ExitCode {
         }
     };
     let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
+    let terminal = stdout.is_terminal() && cfg.output.is_none();
     cfg.color = terminal
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && cfg.format == cli::Format::Table;
     cfg.summary = terminal;
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr().lock();
-    match openports::run(&cfg, &mut out, &mut err) {
+    let result = match &cfg.output {
+        // -o FILE: renamed over FILE only when the run succeeded.
+        Some(path) => match AtomicFile::create(path) {
+            Ok(mut f) => openports::run(&cfg, &mut f, &mut err)
+                .and_then(|code| f.commit().map(|()| code).map_err(Error::Output)),
+            Err(e) => Err(Error::Fatal(format!(
+                "cannot write {}: {e}",
+                terminal_text(path.as_os_str().as_encoded_bytes())
+            ))),
+        },
+        None => {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+            openports::run(&cfg, &mut out, &mut err)
+        }
+    };
+    match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            drop(out);
             openports::render::diag(&mut err, &format!("openports: {e}"));
             ExitCode::from(Exit::Error as u8)
         }

@@ -53,7 +53,9 @@ fn run_env(args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output 
     if let Some(data) = input {
         child.stdin.take().unwrap().write_all(data).unwrap();
     }
-    child.wait_with_output().unwrap()
+    let o = child.wait_with_output().unwrap();
+    common::record_json(&o);
+    o
 }
 
 /// `openports SUB POLICY --proc-root ROOT --passwd PASSWD EXTRA...`

@@ -260,9 +260,10 @@ pub fn shell_quote(w: &[u8]) -> String {
 }
 
 pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    if cfg.format == Format::Json {
+    if cfg.format != Format::Table {
         return Err(Error::Usage(
-            "baseline writes a policy file, not JSON: drop -j (see --help)".into(),
+            "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
+                .into(),
         ));
     }
     let ccfg = listener_config(cfg);

@@ -26,6 +26,7 @@ use crate::policy::evaluate::{evaluate, is_checked};
 use crate::policy::{Policy, Rule, UserSel};
 use crate::render::check::{Deleted, Report};
 use crate::render::escape::terminal;
+use crate::render::prometheus::{self, CheckMetrics};
 use crate::render::{View, listeners};
 
 /// A policy larger than this is refused (a policy is a few hundred lines).
@@ -81,6 +82,7 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             "check needs a POLICY file (see --help)".into(),
         ));
     };
+    let started = std::time::Instant::now();
     let name = policy_name(path);
     let mut pol = load_policy(path)?;
     // On a live system exe= compares the running file with the file the path
@@ -181,6 +183,20 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let written = match cfg.format {
         Format::Table => report.table(out, err),
         Format::Json => report.json(out),
+        Format::Prometheus => {
+            let listeners: Vec<Socket> = checked.iter().map(|&s| s.clone()).collect();
+            let m = CheckMetrics {
+                policy: path.as_os_str().as_encoded_bytes(),
+                rules: pol.rules.len(),
+                violations: &violations,
+                stale_rules: stale.len(),
+            };
+            let lview = View {
+                sockets: &listeners,
+                ..c.view(cfg)
+            };
+            prometheus::write(&lview, Some(&m), started.elapsed(), out)
+        }
     };
     let exit = if violations.is_empty() {
         Exit::Ok

@@ -28,12 +28,14 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
             return Ok(Exit::Ok);
         }
     }
+    let started = std::time::Instant::now();
     let c = collect(cfg)?;
     diagnostics::print_diagnostics(&c, err);
     let view = c.view(cfg);
     match cfg.format {
         Format::Table => render::table::write(&view, out)?,
         Format::Json => render::json::write(&view, out)?,
+        Format::Prometheus => render::prometheus::write(&view, None, started.elapsed(), out)?,
     }
     out.flush()?;
     diagnostics::hidden_notice(&c, &view, err);

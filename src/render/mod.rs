@@ -7,6 +7,8 @@ pub mod check;
 pub mod diagnostics;
 pub mod escape;
 pub mod json;
+pub mod output;
+pub mod prometheus;
 pub mod summary;
 pub mod table;
 

@@ -63,13 +63,42 @@ pub fn command() -> Command {
 
 /// Run openports with `args`, a clean environment and no stdin.
 pub fn run(args: &[&str]) -> Output {
-    command()
+    let o = command()
         .args(args)
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .stdin(Stdio::null())
         .output()
-        .expect("run openports")
+        .expect("run openports");
+    record_json(&o);
+    o
+}
+
+/// With `OPENPORTS_JSON_LOG=FILE` (as `make test` sets it), append every JSON
+/// line the binary wrote to FILE: tests/eco/schema.py validates them all
+/// against schema/openports.schema.json. One write per run (O_APPEND), so
+/// tests running in parallel do not interleave lines.
+pub fn record_json(o: &Output) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("OPENPORTS_JSON_LOG").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut buf = Vec::new();
+    for line in o.stdout.split(|&b| b == b'\n') {
+        if line.first() == Some(&b'{') {
+            buf.extend_from_slice(line);
+            buf.push(b'\n');
+        }
+    }
+    if buf.is_empty() {
+        return;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path);
+    f.and_then(|mut f| f.write_all(&buf))
+        .unwrap_or_else(|e| panic!("OPENPORTS_JSON_LOG {}: {e}", Path::new(&path).display()));
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -362,13 +391,15 @@ pub fn argv() -> Vec<String> {
 /// directory), a copy in a world-readable temporary directory is run.
 pub fn run_as_nobody(args: &[&str]) -> Output {
     let nobody = |argv: &[String]| {
-        Command::new("setpriv")
+        let o = Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .args(argv)
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .expect("run setpriv")
+            .expect("run setpriv");
+        record_json(&o);
+        o
     };
     let o = nobody(&argv());
     if !matches!(o.status.code(), Some(126 | 127)) {

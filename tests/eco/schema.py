@@ -1,0 +1,111 @@
+"""Every JSON object openports writes validates against schema/openports.schema.json
+(make test-schema), with the real `jsonschema` validator (draft 2020-12, formats
+checked).
+
+The objects: every JSON line the cargo test suite got from the binary (recorded
+by tests/common when OPENPORTS_JSON_LOG is set, as `make test` does), the JSON
+goldens in testdata/expected/, and runs made here: every fixture tree, `check
+-j` with every fixture policy, this machine live. Every kind must be seen.
+
+    python tests/eco/schema.py BIN [LOG]
+"""
+import copy
+import glob
+import json
+import os
+import subprocess
+import sys
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+BIN = sys.argv[1]
+LOG = sys.argv[2] if len(sys.argv) > 2 else None
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TD = os.path.join(ROOT, "testdata")
+schema = json.load(open(os.path.join(ROOT, "schema", "openports.schema.json")))
+Draft202012Validator.check_schema(schema)
+validator = Draft202012Validator(schema, format_checker=FormatChecker())
+KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary"]
+seen = {}
+bad = []
+
+
+def kind(o):
+    return o.get("kind", "socket") if isinstance(o, dict) else type(o).__name__
+
+
+def check_lines(data, where):
+    for n, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError as e:
+            bad.append(f"{where}:{n}: not JSON: {e}")
+            continue
+        errs = sorted(validator.iter_errors(o), key=lambda e: list(e.path))
+        if errs:
+            bad.append(f"{where}:{n}: {kind(o)}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errs[:3]))
+        seen[kind(o)] = seen.get(kind(o), 0) + 1
+
+
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    if p.returncode not in (0, 1):
+        bad.append(f"openports {' '.join(args)}: exit {p.returncode}: {p.stderr.decode()[:300]}")
+    return p.stdout.decode("utf-8")
+
+
+# 1. What the cargo tests got from the binary.
+logged = 0
+if LOG and os.path.exists(LOG):
+    data = open(LOG, encoding="utf-8").read()
+    logged = len(data.splitlines())
+    check_lines(data, LOG)
+else:
+    print(f"notice: no JSON log of the cargo test run ({LOG or 'none given'}): `make test` records one; validating only the goldens and this script's runs")
+
+# 2. The goldens.
+for f in sorted(glob.glob(os.path.join(TD, "expected", "*"))):
+    data = open(f, encoding="utf-8").read()
+    if data.startswith("{"):
+        check_lines(data, os.path.relpath(f, ROOT))
+
+# 3. Runs: every fixture tree, with and without owners; check on every policy; live.
+trees = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(TD, "*", "net")))
+for t in trees:
+    for extra in [[], ["--no-processes"], ["-w", "--udplite", "-t", "-u"]]:
+        order = ["--byte-order", "big"] if "big-endian" in t else []
+        check_lines(run("--proc-root", t, "-a", "-j", *order, *extra), f"{os.path.basename(t)} -a -j {' '.join(extra)}")
+pol = os.path.join(TD, "policy")
+for p in sorted(glob.glob(os.path.join(pol, "*.policy"))):
+    for extra in [[], ["--include-loopback"]]:
+        check_lines(run("check", p, "--proc-root", os.path.join(pol, "proc"), "--passwd", os.path.join(pol, "passwd"), "-j", *extra),
+                    f"check {os.path.basename(p)} -j {' '.join(extra)}")
+check_lines(run("-a", "-j", "-w", "--udplite", "-t", "-u"), "live -a -j")
+check_lines(run("check", os.path.join(pol, "web.policy"), "-j"), "live check -j")
+
+# 4. The validator is real: objects that break the schema are refused.
+sock = json.loads(run("--proc-root", os.path.join(TD, "synth-multi-ns"), "-j").splitlines()[0])
+for what, mutate in [
+    ("an unknown key", lambda o: o.update(extra=1)),
+    ("a missing key", lambda o: o.pop("inode")),
+    ("a port out of range", lambda o: o.update(local_port=70000)),
+    ("an unknown exposure", lambda o: o.update(exposure="galactic")),
+    ("a bad address", lambda o: o.update(local_addr="1.2.3.999")),
+    ("an unknown kind", lambda o: o.update(kind="rumour")),
+]:
+    o = copy.deepcopy(sock)
+    mutate(o)
+    if validator.is_valid(o):
+        bad.append(f"the schema accepts a socket with {what}")
+
+missing = [k for k in KINDS if not seen.get(k)]
+if missing:
+    bad.append(f"no object of kind {missing} was produced: the test must cover every kind")
+for b in bad[:40]:
+    print("FAIL", b)
+total = sum(seen.values())
+print(f"test-schema: {total} objects validated ({logged} from the cargo test run), by kind: "
+      + ", ".join(f"{k} {seen[k]}" for k in sorted(seen)) + f"; {len(bad)} problems")
+sys.exit(1 if bad else 0)
