@@ -25,9 +25,10 @@ _openports() {
     fi
 
     # Flags by command (kept in step with --help by tests/docs.rs).
-    local common='-t --tcp -u --udp -w --raw --udplite -4 --ipv4 -6 --ipv6
-        -N --netns -p --processes --no-processes -o --output --proc-root
-        --passwd --byte-order -h --help -V --version'
+    local common='-t --tcp -u --udp -w --raw --udplite -S --sctp -0 --packet
+        -x --unix -A --query -4 --ipv4 -6 --ipv6 -N --netns -p --processes
+        --no-processes -o --output --proc-root --passwd --group --byte-order
+        -h --help -V --version'
     local output='-n --numeric -e --extended -H --no-header -j --json --format'
     local list_opts="$common $output -l --listening -a --all --exposed"
     local check_opts="$common $output --include-loopback"
@@ -38,8 +39,13 @@ _openports() {
         -N|--netns) _openports_netns "$cur"; return ;;
         --format) COMPREPLY=($(compgen -W 'table json prometheus' -- "$cur")); return ;;
         --byte-order) COMPREPLY=($(compgen -W 'big little' -- "$cur")); return ;;
+        -A|--query)
+            # A comma-separated list: complete the kind after the last comma.
+            local done=${cur%"${cur##*,}"}
+            COMPREPLY=($(compgen -P "$done" -W 'all inet tcp udp udplite raw sctp packet unix' -- "${cur##*,}"))
+            return ;;
         --proc-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        -o|--output|--passwd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -o|--output|--passwd|--group) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
 
     # The command is the first word that is not a flag or a flag's value.
@@ -47,7 +53,7 @@ _openports() {
     local seen=
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            -N|--netns|--format|--byte-order|--proc-root|-o|--output|--passwd) ((i++)) ;;
+            -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group) ((i++)) ;;
             -*) ;;
             *) if [[ -z $seen ]]; then cmd=${COMP_WORDS[i]}; seen=1; fi ;;
         esac
@@ -61,7 +67,7 @@ _openports() {
                 local n=0
                 for ((i = 1; i < COMP_CWORD; i++)); do
                     case ${COMP_WORDS[i]} in
-                        -N|--netns|--format|--byte-order|--proc-root|-o|--output|--passwd) ((i++)) ;;
+                        -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group) ((i++)) ;;
                         -*) ;;
                         *) ((n++)) ;;
                     esac

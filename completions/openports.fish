@@ -13,7 +13,7 @@ function __openports_cmd
             continue
         end
         switch $w
-            case -N --netns --format --byte-order --proc-root -o --output --passwd
+            case -N --netns -A --query --format --byte-order --proc-root -o --output --passwd --group
                 set skip 1
             case '-*'
             case '*'
@@ -26,6 +26,15 @@ end
 
 function __openports_is
     contains -- (__openports_cmd) $argv
+end
+
+function __openports_kinds
+    # -A takes a comma-separated list: offer each kind after what is typed.
+    set -l tok (commandline -ct)
+    set -l done (string replace -r '[^,]*$' '' -- $tok)
+    for k in all inet tcp udp udplite raw sctp packet unix
+        echo $done$k
+    end
 end
 
 function __openports_netns
@@ -47,6 +56,10 @@ complete -c openports -s t -l tcp -d 'TCP sockets'
 complete -c openports -s u -l udp -d 'UDP sockets'
 complete -c openports -s w -l raw -d 'raw sockets'
 complete -c openports -l udplite -d 'UDP-Lite sockets'
+complete -c openports -s S -l sctp -d 'SCTP endpoints'
+complete -c openports -s 0 -l packet -d 'packet sockets'
+complete -c openports -s x -l unix -d 'unix sockets that can be reached by name'
+complete -c openports -s A -l query -x -a '(__openports_kinds)' -d 'socket kinds, comma-separated'
 complete -c openports -s 4 -l ipv4 -d 'IPv4 only'
 complete -c openports -s 6 -l ipv6 -d 'IPv6 only'
 complete -c openports -s N -l netns -x -a '(__openports_netns)' -d 'only this namespace'
@@ -55,6 +68,7 @@ complete -c openports -l no-processes -d 'do not look up owners'
 complete -c openports -s o -l output -r -F -d 'write to FILE atomically'
 complete -c openports -l proc-root -x -a '(__fish_complete_directories)' -d 'read DIR instead of /proc'
 complete -c openports -l passwd -r -F -d 'user names from FILE'
+complete -c openports -l group -r -F -d 'group names from FILE'
 complete -c openports -l byte-order -x -a 'big little' -d 'byte order of the tables'
 complete -c openports -s h -l help -d 'print help'
 complete -c openports -s V -l version -d 'print version'

@@ -113,6 +113,11 @@ Sockets:
   -u, --udp            UDP sockets
   -w, --raw            raw sockets
       --udplite        UDP-Lite sockets
+  -S, --sctp           SCTP endpoints
+  -0, --packet         packet sockets
+  -x, --unix           unix sockets that can be reached by name
+  -A, --query LIST     socket kinds, comma-separated: all, inet, tcp, udp,
+                       udplite, raw, sctp, packet, unix
                        (no protocol flag: TCP and UDP)
   -4, --ipv4           IPv4 only
   -6, --ipv6           IPv6 only
@@ -128,6 +133,7 @@ Owners:
 System:
       --proc-root DIR  read DIR instead of /proc
       --passwd FILE    user names from FILE instead of /etc/passwd
+      --group FILE     group names from FILE instead of /etc/group
       --byte-order big|little
                        byte order of the kernel that wrote the tables
   -h, --help           this help

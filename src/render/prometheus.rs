@@ -82,7 +82,12 @@ fn listener_labels(v: &View<'_>, s: &Socket, out: &mut String) {
     let ns = v.ns(s);
     label(out, "proto", s.proto.name());
     label(out, "family", s.family.name());
-    label(out, "address", &addr_text(s.local.ip));
+    // Packet and unix sockets have no address (as in JSON).
+    let addr = match s.detail {
+        Some(_) => String::new(),
+        None => addr_text(s.local.ip),
+    };
+    label(out, "address", &addr);
     let mut n = String::new();
     push_u64(&mut n, s.local.port.into());
     label(out, "port", &n);

@@ -72,6 +72,10 @@ if [[ -n $ns ]]; then
   same "fish baseline --netns $prefix" "$ns" "$(fish_complete "openports baseline --netns $prefix")"
 fi
 same "bash -N self" "self" "$(bash_complete openports -N se)"
+kinds=$(printf '%s\n' tcp,udp tcp,udplite tcp,unix)
+same "bash -A tcp,u" "$kinds" "$(bash_complete openports -A tcp,u | sort)"
+same "fish -A tcp,u" "$kinds" "$(fish_complete 'openports -A tcp,u' | sort)"
+same "zsh -A tcp,u" "$kinds" "$(zsh_complete 'openports -A tcp,u' | sort -u)"
 same "fish -N pid:" "pid:" "$(fish_complete 'openports -N pi')"
 
 if ((failed)); then exit 1; fi

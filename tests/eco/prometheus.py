@@ -139,6 +139,10 @@ def test_fixture_listing():
     for tree in ["synth-multi-ns", "linux-6.18-x86_64", "synth-old-kernel"]:
         root = os.path.join(TD, tree)
         compare(["--proc-root", root, "--format", "prometheus"], ["--proc-root", root, "-j"], tree)
+    # Every kind of socket (SCTP, packet, unix: no address, like their JSON).
+    kinds = os.path.join(TD, "synth-kinds")
+    fams, _, _ = compare(["--proc-root", kinds, "--format", "prometheus", "-A", "all"], ["--proc-root", kinds, "-j", "-A", "all"], "synth-kinds -A all")
+    assert {"sctp", "packet", "unix"} <= {s.labels["proto"] for s in series(fams, "openports_listener")}
     root = os.path.join(TD, "synth-multi-ns")
     fams, _, _ = compare(["--proc-root", root, "--format", "prometheus", "-t", "-4"], ["--proc-root", root, "-j", "-t", "-4"], "multi -t -4")
     assert all(s.labels["proto"] == "tcp" for s in series(fams, "openports_listener"))

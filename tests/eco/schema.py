@@ -34,10 +34,16 @@ def kind(o):
     return o.get("kind", "socket") if isinstance(o, dict) else type(o).__name__
 
 
+done = set()
+
+
 def check_lines(data, where):
     for n, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
+        if line in done:  # the same line is the same object: validated once
+            continue
+        done.add(line)
         try:
             o = json.loads(line)
         except ValueError as e:
@@ -51,6 +57,8 @@ def check_lines(data, where):
 
 def run(*args):
     p = subprocess.run([BIN, *args], capture_output=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    if p.returncode == 2 and b"syntax-error" in " ".join(args).encode():
+        return ""
     if p.returncode not in (0, 1):
         bad.append(f"openports {' '.join(args)}: exit {p.returncode}: {p.stderr.decode()[:300]}")
     return p.stdout.decode("utf-8")
@@ -67,14 +75,15 @@ else:
 
 # 2. The goldens.
 for f in sorted(glob.glob(os.path.join(TD, "expected", "*"))):
-    data = open(f, encoding="utf-8").read()
+    # A golden may end with the run's stderr.
+    data = open(f, encoding="utf-8").read().split("\n--- stderr ---")[0]
     if data.startswith("{"):
         check_lines(data, os.path.relpath(f, ROOT))
 
 # 3. Runs: every fixture tree, with and without owners; check on every policy; live.
 trees = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(TD, "*", "net")))
 for t in trees:
-    for extra in [[], ["--no-processes"], ["-w", "--udplite", "-t", "-u"]]:
+    for extra in [[], ["--no-processes"], ["-A", "all"], ["-A", "all", "-e"]]:
         order = ["--byte-order", "big"] if "big-endian" in t else []
         check_lines(run("--proc-root", t, "-a", "-j", *order, *extra), f"{os.path.basename(t)} -a -j {' '.join(extra)}")
 pol = os.path.join(TD, "policy")
@@ -82,7 +91,11 @@ for p in sorted(glob.glob(os.path.join(pol, "*.policy"))):
     for extra in [[], ["--include-loopback"]]:
         check_lines(run("check", p, "--proc-root", os.path.join(pol, "proc"), "--passwd", os.path.join(pol, "passwd"), "-j", *extra),
                     f"check {os.path.basename(p)} -j {' '.join(extra)}")
-check_lines(run("-a", "-j", "-w", "--udplite", "-t", "-u"), "live -a -j")
+# The whole machine in every state can be tens of thousands of sockets other
+# tests hold: the first LIVE_MAX lines of each kind are enough to see every shape.
+LIVE_MAX = 1500
+for q in ["tcp", "udp,udplite,raw", "sctp", "packet", "unix"]:
+    check_lines("\n".join(run("-a", "-j", "-A", q).splitlines()[:LIVE_MAX]), f"live -a -j -A {q}")
 check_lines(run("check", os.path.join(pol, "web.policy"), "-j"), "live check -j")
 
 # 4. The validator is real: objects that break the schema are refused.
@@ -94,6 +107,9 @@ for what, mutate in [
     ("an unknown exposure", lambda o: o.update(exposure="galactic")),
     ("a bad address", lambda o: o.update(local_addr="1.2.3.999")),
     ("an unknown kind", lambda o: o.update(kind="rumour")),
+    ("a unix socket's key on a tcp socket", lambda o: o.update(abstract=False)),
+    ("a packet socket's key on a tcp socket", lambda o: o.update(ethertype=3)),
+    ("an empty address on a tcp socket", lambda o: o.update(local_addr="")),
 ]:
     o = copy.deepcopy(sock)
     mutate(o)
@@ -105,7 +121,7 @@ if missing:
     bad.append(f"no object of kind {missing} was produced: the test must cover every kind")
 for b in bad[:40]:
     print("FAIL", b)
-total = sum(seen.values())
-print(f"test-schema: {total} objects validated ({logged} from the cargo test run), by kind: "
+total = sum(seen.values())  # distinct lines
+print(f"test-schema: {total} distinct objects validated ({logged} from the cargo test run), by kind: "
       + ", ".join(f"{k} {seen[k]}" for k in sorted(seen)) + f"; {len(bad)} problems")
 sys.exit(1 if bad else 0)
