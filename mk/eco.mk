@@ -8,7 +8,7 @@
 #   make test-schema       every JSON object of the test suite vs schema/ (tests/eco/schema.py)
 #   make test-ansible      contrib/ansible against three sshd namespaces (tests/eco/ansible.sh)
 #   make eco-tools         apt: mandoc, zsh, fish, openssh-server, prometheus (promtool), man-db
-#   make eco-venv          target/eco-venv: jsonschema, prometheus_client, ansible-core (PyPI)
+#   make eco-venv          target/eco-venv: jsonschema, jsonschema-rs, prometheus_client, ansible-core (PyPI)
 #
 # `make test` sets OPENPORTS_JSON_LOG so that the cargo tests record the JSON
 # the binary wrote to them ($(ECO_JSON_LOG)); test-schema validates it.

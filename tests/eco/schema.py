@@ -1,6 +1,8 @@
 """Every JSON object openports writes validates against schema/openports.schema.json
-(make test-schema), with the real `jsonschema` validator (draft 2020-12, formats
-checked).
+(make test-schema), with two real draft 2020-12 validators, formats checked:
+jsonschema-rs for every object (fast: the cargo tests' live runs write tens of
+thousands), and Python's jsonschema as well for the goldens, the runs made
+here and the first PY_MAX objects of the log.
 
 The objects: every JSON line the cargo test suite got from the binary (recorded
 by tests/common when OPENPORTS_JSON_LOG is set, as `make test` does), the JSON
@@ -16,6 +18,7 @@ import os
 import subprocess
 import sys
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
 BIN = sys.argv[1]
@@ -25,6 +28,8 @@ TD = os.path.join(ROOT, "testdata")
 schema = json.load(open(os.path.join(ROOT, "schema", "openports.schema.json")))
 Draft202012Validator.check_schema(schema)
 validator = Draft202012Validator(schema, format_checker=FormatChecker())
+fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+PY_MAX = 3000
 KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary"]
 seen = {}
 bad = []
@@ -37,7 +42,8 @@ def kind(o):
 done = set()
 
 
-def check_lines(data, where):
+def check_lines(data, where, py_max=None):
+    py = 0
     for n, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
@@ -49,9 +55,14 @@ def check_lines(data, where):
         except ValueError as e:
             bad.append(f"{where}:{n}: not JSON: {e}")
             continue
-        errs = sorted(validator.iter_errors(o), key=lambda e: list(e.path))
-        if errs:
-            bad.append(f"{where}:{n}: {kind(o)}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errs[:3]))
+        if not fast.is_valid(o):
+            errs = [e.message for e in fast.iter_errors(o)][:3]
+            bad.append(f"{where}:{n}: {kind(o)}: jsonschema-rs: " + "; ".join(errs))
+        if py_max is None or py < py_max:
+            py += 1
+            errs = sorted(validator.iter_errors(o), key=lambda e: list(e.path))
+            if errs:
+                bad.append(f"{where}:{n}: {kind(o)}: jsonschema: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errs[:3]))
         seen[kind(o)] = seen.get(kind(o), 0) + 1
 
 
@@ -69,7 +80,7 @@ logged = 0
 if LOG and os.path.exists(LOG):
     data = open(LOG, encoding="utf-8").read()
     logged = len(data.splitlines())
-    check_lines(data, LOG)
+    check_lines(data, LOG, py_max=PY_MAX)
 else:
     print(f"notice: no JSON log of the cargo test run ({LOG or 'none given'}): `make test` records one; validating only the goldens and this script's runs")
 
@@ -95,7 +106,7 @@ for p in sorted(glob.glob(os.path.join(pol, "*.policy"))):
 # tests hold: the first LIVE_MAX lines of each kind are enough to see every shape.
 LIVE_MAX = 1500
 for q in ["tcp", "udp,udplite,raw", "sctp", "packet", "unix"]:
-    check_lines("\n".join(run("-a", "-j", "-A", q).splitlines()[:LIVE_MAX]), f"live -a -j -A {q}")
+    check_lines("\n".join(run("-a", "-j", "-A", q).splitlines()[:LIVE_MAX]), f"live -a -j -A {q}", py_max=300)
 check_lines(run("check", os.path.join(pol, "web.policy"), "-j"), "live check -j")
 
 # 4. The validator is real: objects that break the schema are refused.
@@ -113,7 +124,7 @@ for what, mutate in [
 ]:
     o = copy.deepcopy(sock)
     mutate(o)
-    if validator.is_valid(o):
+    if validator.is_valid(o) or fast.is_valid(o):
         bad.append(f"the schema accepts a socket with {what}")
 
 missing = [k for k in KINDS if not seen.get(k)]
