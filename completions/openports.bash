@@ -7,7 +7,7 @@ _openports_netns() {
     for f in /run/netns/*; do
         [[ -e $f ]] && names+=("${f##*/}")
     done
-    names+=(self pid:)
+    names+=(self host pid:)
     COMPREPLY=($(compgen -W "${names[*]}" -- "$1"))
     [[ ${COMPREPLY[0]} == pid: ]] && compopt -o nospace 2>/dev/null
 }
@@ -33,11 +33,16 @@ _openports() {
     local list_opts="$common $output -l --listening -a --all --exposed"
     local check_opts="$common $output --include-loopback"
     local baseline_opts="$common --include-loopback"
-    local commands='list check baseline'
+    local addresses_opts='-N --netns -H --no-header -j --json --format -o --output
+        --proc-root -h --help -V --version'
+    local commands='list check baseline addresses'
 
     case $prev in
         -N|--netns) _openports_netns "$cur"; return ;;
-        --format) COMPREPLY=($(compgen -W 'table json prometheus' -- "$cur")); return ;;
+        --format)
+            local f='table json prometheus'
+            [[ " ${COMP_WORDS[*]} " == *" addresses "* ]] && f='table json'
+            COMPREPLY=($(compgen -W "$f" -- "$cur")); return ;;
         --byte-order) COMPREPLY=($(compgen -W 'big little' -- "$cur")); return ;;
         -A|--query)
             # A comma-separated list: complete the kind after the last comma.
@@ -75,6 +80,7 @@ _openports() {
                 if ((n == 1)); then COMPREPLY=($(compgen -f -- "$cur")); return; fi
             fi ;;
         baseline) opts=$baseline_opts ;;
+        addresses) opts=$addresses_opts ;;
         *) opts=$list_opts ;;
     esac
     if [[ $cur == -* || -n $seen ]]; then

@@ -42,6 +42,7 @@ function __openports_netns
         test -e $f; and basename $f
     end
     echo self
+    echo host
     echo pid:
 end
 
@@ -49,29 +50,34 @@ complete -c openports -f
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a list -d 'list sockets (default)'
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a check -d 'compare listeners with a policy'
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a baseline -d "print a policy allowing today's listeners"
+complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a addresses -d "every namespace's interfaces and addresses"
 complete -c openports -n '__openports_is check; and test (count (commandline -opc)) -le 2' -F -d 'policy file'
 
 # every command
-complete -c openports -s t -l tcp -d 'TCP sockets'
-complete -c openports -s u -l udp -d 'UDP sockets'
-complete -c openports -s w -l raw -d 'raw sockets'
-complete -c openports -l udplite -d 'UDP-Lite sockets'
-complete -c openports -s S -l sctp -d 'SCTP endpoints'
-complete -c openports -s 0 -l packet -d 'packet sockets'
-complete -c openports -s x -l unix -d 'unix sockets that can be reached by name'
-complete -c openports -s A -l query -x -a '(__openports_kinds)' -d 'socket kinds, comma-separated'
-complete -c openports -s 4 -l ipv4 -d 'IPv4 only'
-complete -c openports -s 6 -l ipv6 -d 'IPv6 only'
+complete -c openports -n 'not __openports_is addresses' -s t -l tcp -d 'TCP sockets'
+complete -c openports -n 'not __openports_is addresses' -s u -l udp -d 'UDP sockets'
+complete -c openports -n 'not __openports_is addresses' -s w -l raw -d 'raw sockets'
+complete -c openports -n 'not __openports_is addresses' -l udplite -d 'UDP-Lite sockets'
+complete -c openports -n 'not __openports_is addresses' -s S -l sctp -d 'SCTP endpoints'
+complete -c openports -n 'not __openports_is addresses' -s 0 -l packet -d 'packet sockets'
+complete -c openports -n 'not __openports_is addresses' -s x -l unix -d 'unix sockets that can be reached by name'
+complete -c openports -n 'not __openports_is addresses' -s A -l query -x -a '(__openports_kinds)' -d 'socket kinds, comma-separated'
+complete -c openports -n 'not __openports_is addresses' -s 4 -l ipv4 -d 'IPv4 only'
+complete -c openports -n 'not __openports_is addresses' -s 6 -l ipv6 -d 'IPv6 only'
 complete -c openports -s N -l netns -x -a '(__openports_netns)' -d 'only this namespace'
-complete -c openports -s p -l processes -d 'show owning processes (default)'
-complete -c openports -l no-processes -d 'do not look up owners'
+complete -c openports -n 'not __openports_is addresses' -s p -l processes -d 'show owning processes (default)'
+complete -c openports -n 'not __openports_is addresses' -l no-processes -d 'do not look up owners'
 complete -c openports -s o -l output -r -F -d 'write to FILE atomically'
 complete -c openports -l proc-root -x -a '(__fish_complete_directories)' -d 'read DIR instead of /proc'
-complete -c openports -l passwd -r -F -d 'user names from FILE'
-complete -c openports -l group -r -F -d 'group names from FILE'
-complete -c openports -l byte-order -x -a 'big little' -d 'byte order of the tables'
+complete -c openports -n 'not __openports_is addresses' -l passwd -r -F -d 'user names from FILE'
+complete -c openports -n 'not __openports_is addresses' -l group -r -F -d 'group names from FILE'
+complete -c openports -n 'not __openports_is addresses' -l byte-order -x -a 'big little' -d 'byte order of the tables'
 complete -c openports -s h -l help -d 'print help'
 complete -c openports -s V -l version -d 'print version'
+# addresses (its other flags are with every command above)
+complete -c openports -n '__openports_is addresses' -s H -l no-header -d 'no header line'
+complete -c openports -n '__openports_is addresses' -s j -l json -d 'one JSON object per address per line'
+complete -c openports -n '__openports_is addresses' -l format -x -a 'table json' -d 'output format'
 # list and check
 complete -c openports -n '__openports_is list check' -s n -l numeric -d 'numeric output (always)'
 complete -c openports -n '__openports_is list check' -s e -l extended -d 'uid, inode, exposure, namespace, exe, command line'

@@ -173,6 +173,27 @@ Exit status: 0 every listener is allowed, 1 violations, 2 usage error, missing
 "
 );
 
+pub const ADDRESSES_HELP: &str = "\
+openports addresses - every namespace's interfaces and addresses, with their
+class (what `ip -br addr` shows, for all namespaces, without iproute2).
+
+Usage: openports addresses [OPTIONS]
+
+Options:
+  -N, --netns NS       only namespace NS (a name in /run/netns, a path to an
+                       nsfs file, pid:PID, an inode number, or 'self');
+                       repeatable
+  -H, --no-header      no header line
+  -j, --json           one JSON object per address per line (NDJSON)
+      --format FMT     table (default) or json
+  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
+      --proc-root DIR  read DIR instead of /proc
+  -h, --help           this help
+  -V, --version        version
+
+Exit status: 0 success, 2 usage error, missing /proc or unknown namespace.
+";
+
 pub const BASELINE_HELP: &str = concat!(
     "\
 openports baseline - print a policy allowing exactly today's listeners.
@@ -287,10 +308,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Whether this run needs each namespace's addresses (reach): JSON, `-e`,
-    /// `--exposed`, the summary line, `check`.
+    /// Whether this run needs each namespace's addresses (reach): JSON and
+    /// metrics, `-e`, `--exposed`, the summary line, `check`.
     pub fn needs_reach(&self) -> bool {
-        self.format == Format::Json
+        self.format != Format::Table
             || self.extended
             || self.exposed
             || self.summary
@@ -430,6 +451,7 @@ where
                     _ if want_policy => CHECK_HELP,
                     Command::Check { .. } => CHECK_HELP,
                     Command::Baseline => BASELINE_HELP,
+                    Command::Addresses => ADDRESSES_HELP,
                     _ => HELP,
                 }));
             }
@@ -465,6 +487,9 @@ where
     }
     if all && cfg.format == Format::Prometheus && cfg.command == Command::List {
         return Err("--format prometheus describes listeners: drop -a".into());
+    }
+    if cfg.format == Format::Prometheus && cfg.command == Command::Addresses {
+        return Err("addresses writes a table or JSON, not metrics (see addresses --help)".into());
     }
     if protos.is_empty() {
         protos = vec![Proto::Tcp, Proto::Udp];

@@ -26,6 +26,8 @@ pub fn run_addresses(
             out,
         )?,
         Format::Json => addresses::json(&snap.namespaces, &snap.addrs, &snap.selected, out)?,
+        // Refused by the command line.
+        Format::Prometheus => return Err(Error::Usage("addresses writes no metrics".into())),
     }
     out.flush()?;
     Ok(Exit::Ok)

@@ -1,10 +1,11 @@
 //! `--format prometheus`: the Prometheus text exposition format (version
 //! 0.0.4), for node_exporter's textfile collector. Every series is a gauge:
 //!
-//! - `openports_listener{proto,family,address,port,netns,netns_inode,container,program,exposure}`:
+//! - `openports_listener{proto,family,address,port,netns,netns_inode,container,program,exposure,reach}`:
 //!   listening sockets with these labels (1; more when sockets share every
 //!   label, as SO_REUSEPORT groups do, since a series must be unique);
-//! - `openports_listeners{exposure,netns}`: counts by exposure class and namespace;
+//! - `openports_listeners{exposure,reach,netns}`: counts by exposure class, reach
+//!   and namespace;
 //! - `openports_namespaces`, `openports_hidden_owner_listeners`,
 //!   `openports_deleted_exe_listeners`;
 //! - with `check`: `openports_check_violation{policy,…}` per violating
@@ -101,6 +102,12 @@ fn listener_labels(v: &View<'_>, s: &Socket, out: &mut String) {
     label(out, "container", container.as_deref().unwrap_or(""));
     label(out, "program", &program(v, s));
     label(out, "exposure", v.exposure(s).name());
+    label(out, "reach", reach(v, s));
+}
+
+/// Who can reach the listener (README, "Reach"); empty when not computed.
+fn reach(v: &View<'_>, s: &Socket) -> &'static str {
+    v.reach(s).map_or("", |(r, _)| r.name())
 }
 
 fn family(out: &mut String, name: &str, help: &str) {
@@ -165,11 +172,12 @@ pub fn write(
     family(
         &mut o,
         "openports_listeners",
-        "Listening sockets by exposure class and network namespace.",
+        "Listening sockets by exposure class, reach and network namespace.",
     );
     let by_class = v.sockets.iter().map(|s| {
         let mut l = String::new();
         label(&mut l, "exposure", v.exposure(s).name());
+        label(&mut l, "reach", reach(v, s));
         label(&mut l, "netns", &netns_label(v, s));
         l
     });

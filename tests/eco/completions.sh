@@ -57,8 +57,9 @@ for c in list $(commands); do
   same "zsh '$words' vs openports $c --help" "$want" "$(zsh_complete "$words" | sort -u)"
   same "fish '$words' vs openports $c --help" "$want" "$(fish_complete "$words" | sort -u)"
 done
-same "zsh commands" "$(printf '%s\n' baseline check list)" "$(zsh_complete 'openports ' | sort)"
-same "fish commands" "$(printf '%s\n' baseline check list)" "$(fish_complete 'openports ' | sort)"
+same "zsh commands" "$( (echo list; commands) | sort)" "$(zsh_complete 'openports ' | sort)"
+same "fish commands" "$( (echo list; commands) | sort)" "$(fish_complete 'openports ' | sort)"
+same "bash commands" "$( (echo list; commands) | sort)" "$(bash_complete openports '' | grep -v '^-' | sort)"
 same "zsh --byte-order" "$(printf '%s\n' big little)" "$(zsh_complete 'openports --byte-order ' | sort)"
 
 # -N: the namespace made above, in each shell

@@ -94,7 +94,7 @@ def want_labels(o):
         "port": str(o["local_port"]), "netns": table_text(ns_label(o)),
         "netns_inode": "" if o["netns"] is None else str(o["netns"]),
         "container": table_text(o["container"] or ""), "program": program(o),
-        "exposure": o["exposure"],
+        "exposure": o["exposure"], "reach": o.get("reach") or "",
     }
 
 
@@ -125,8 +125,8 @@ def compare(prom_args, json_args, what, policy=None):
     by = series(fams, "openports_listeners")
     assert sum(s.value for s in by) == sum(got.values()), (what, by)
     for s in by:
-        assert set(s.labels) == {"exposure", "netns"}, s
-        n = sum(v for k, v in got.items() if dict(k)["exposure"] == s.labels["exposure"] and dict(k)["netns"] == s.labels["netns"])
+        assert set(s.labels) == {"exposure", "reach", "netns"}, s
+        n = sum(v for k, v in got.items() if all(dict(k)[x] == s.labels[x] for x in ("exposure", "reach", "netns")))
         assert n == s.value, (what, s)
     d = series(fams, "openports_scrape_duration_seconds")
     assert len(d) == 1 and 0 < d[0].value < 60, (what, d)
@@ -136,7 +136,7 @@ def compare(prom_args, json_args, what, policy=None):
 
 
 def test_fixture_listing():
-    for tree in ["synth-multi-ns", "linux-6.18-x86_64", "synth-old-kernel"]:
+    for tree in ["synth-multi-ns", "linux-6.18-x86_64", "synth-old-kernel", "synth-reach"]:
         root = os.path.join(TD, tree)
         compare(["--proc-root", root, "--format", "prometheus"], ["--proc-root", root, "-j"], tree)
     # Every kind of socket (SCTP, packet, unix: no address, like their JSON).
@@ -218,6 +218,8 @@ def test_live():
             fams, objs, _ = compare(["--format", "prometheus", "-N", ns], ["-j", "-N", ns], "live -N")
             got = [s.labels for s in series(fams, "openports_listener")]
             assert len(got) == 1 and got[0]["netns"] == ns and got[0]["port"] == "7070" and got[0]["exposure"] == "wildcard", got
+            # Nothing but loopback (down) in the namespace: no other host can reach it.
+            assert got[0]["reach"] == "local", got
             assert got[0]["netns_inode"] == str(os.stat(f"/run/netns/{ns}").st_ino), got
             assert got[0]["program"].startswith("python"), got
         finally:

@@ -30,13 +30,15 @@ Draft202012Validator.check_schema(schema)
 validator = Draft202012Validator(schema, format_checker=FormatChecker())
 fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
 PY_MAX = 3000
-KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary"]
+KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary", "address"]
 seen = {}
 bad = []
 
 
 def kind(o):
-    return o.get("kind", "socket") if isinstance(o, dict) else type(o).__name__
+    if not isinstance(o, dict):
+        return type(o).__name__
+    return o.get("kind", "address" if "addr" in o and "proto" not in o else "socket")
 
 
 done = set()
@@ -97,6 +99,11 @@ for t in trees:
     for extra in [[], ["--no-processes"], ["-A", "all"], ["-A", "all", "-e"]]:
         order = ["--byte-order", "big"] if "big-endian" in t else []
         check_lines(run("--proc-root", t, "-a", "-j", *order, *extra), f"{os.path.basename(t)} -a -j {' '.join(extra)}")
+addr_trees = trees + sorted(glob.glob(os.path.join(TD, "addrs-*", "*", "net")))
+for t in addr_trees:
+    t = t[:-4] if t.endswith("/net") else t
+    check_lines(run("addresses", "--proc-root", t, "-j"), f"addresses {os.path.relpath(t, TD)}")
+check_lines(run("addresses", "-j"), "live addresses -j")
 pol = os.path.join(TD, "policy")
 for p in sorted(glob.glob(os.path.join(pol, "*.policy"))):
     for extra in [[], ["--include-loopback"]]:
