@@ -69,6 +69,7 @@ fn program(v: &View<'_>, s: &Socket) -> String {
         }
         OwnerKind::Kernel => "[kernel]".into(),
         OwnerKind::Hidden => "[hidden]".into(),
+        OwnerKind::Unseen => "[no visible holder]".into(),
         OwnerKind::None => "[none]".into(),
         OwnerKind::NotLooked => String::new(),
     }

@@ -85,7 +85,7 @@ def program(o):
     if o["owner"] == "process":
         p = min(o["processes"], key=lambda p: p["pid"])
         return table_text(p["comm"])
-    return {"kernel": "[kernel]", "hidden": "[hidden]", "none": "[none]", None: ""}[o["owner"]]
+    return {"kernel": "[kernel]", "hidden": "[hidden]", "no_visible_holder": "[no visible holder]", "none": "[none]", None: ""}[o["owner"]]
 
 
 def want_labels(o):
