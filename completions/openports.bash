@@ -53,14 +53,15 @@ _openports() {
         -o|--output|--passwd|--group) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
 
-    # The command is the first word that is not a flag or a flag's value.
+    # The command is the first word that is not a flag or a flag's value;
+    # npos counts such words before the cursor.
     cmd=list
-    local seen=
+    local seen= npos=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
             -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group) ((i++)) ;;
             -*) ;;
-            *) if [[ -z $seen ]]; then cmd=${COMP_WORDS[i]}; seen=1; fi ;;
+            *) ((npos++)); if [[ -z $seen ]]; then cmd=${COMP_WORDS[i]}; seen=1; fi ;;
         esac
     done
 
@@ -68,16 +69,8 @@ _openports() {
     case $cmd in
         check) opts=$check_opts
             # check's first argument is the policy file.
-            if [[ $cur != -* ]]; then
-                local n=0
-                for ((i = 1; i < COMP_CWORD; i++)); do
-                    case ${COMP_WORDS[i]} in
-                        -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group) ((i++)) ;;
-                        -*) ;;
-                        *) ((n++)) ;;
-                    esac
-                done
-                if ((n == 1)); then COMPREPLY=($(compgen -f -- "$cur")); return; fi
+            if [[ $cur != -* ]] && ((npos == 1)); then
+                COMPREPLY=($(compgen -f -- "$cur")); return
             fi ;;
         baseline) opts=$baseline_opts ;;
         addresses) opts=$addresses_opts ;;
