@@ -106,11 +106,11 @@ done
 rm "$tmp/server-py"
 
 cat > "$tmp/web.policy" <<'POL'
-allow tcp 22 public comm=sshd
+allow tcp 22 198.18.0.0/15 comm=sshd
 allow tcp 8080 wildcard
 POL
 cat > "$tmp/db.policy" <<'POL'
-allow tcp 22 public comm=sshd
+allow tcp 22 198.18.0.0/15 comm=sshd
 POL
 mkdir -p "$tmp/group_vars" "$tmp/report"
 # The test's hosts share this machine's kernel and /proc: -N self keeps each
