@@ -30,12 +30,15 @@ _openports() {
         --no-processes -o --output --proc-root --passwd --group --byte-order
         -h --help -V --version'
     local output='-n --numeric -e --extended -H --no-header -j --json --format'
-    local list_opts="$common $output -l --listening -a --all --exposed"
+    local select='-l --listening -a --all --exposed -F --filter'
+    local list_opts="$common $output $select -s --summary --by-process"
+    local watch_opts="${common/-o --output/} $output $select --interval
+        --changes-only --policy --count"
     local check_opts="$common $output --include-loopback"
     local baseline_opts="$common --include-loopback"
     local addresses_opts='-N --netns -H --no-header -j --json --format -o --output
         --proc-root -h --help -V --version'
-    local commands='list check baseline addresses'
+    local commands='list watch check baseline addresses'
 
     case $prev in
         -N|--netns) _openports_netns "$cur"; return ;;
@@ -50,7 +53,8 @@ _openports() {
             COMPREPLY=($(compgen -P "$done" -W 'all inet tcp udp udplite raw sctp packet unix' -- "${cur##*,}"))
             return ;;
         --proc-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        -o|--output|--passwd|--group) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -o|--output|--passwd|--group|-F|--filter|--policy) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --interval|--count) return ;;
     esac
 
     # The command is the first word that is not a flag or a flag's value;
@@ -59,7 +63,7 @@ _openports() {
     local seen= npos=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group) ((i++)) ;;
+            -N|--netns|-A|--query|--format|--byte-order|--proc-root|-o|--output|--passwd|--group|-F|--filter|--interval|--count|--policy) ((i++)) ;;
             -*) ;;
             *) ((npos++)); if [[ -z $seen ]]; then cmd=${COMP_WORDS[i]}; seen=1; fi ;;
         esac
@@ -74,6 +78,7 @@ _openports() {
             fi ;;
         baseline) opts=$baseline_opts ;;
         addresses) opts=$addresses_opts ;;
+        watch) opts=$watch_opts ;;
         *) opts=$list_opts ;;
     esac
     if [[ $cur == -* || -n $seen ]]; then

@@ -13,7 +13,7 @@ function __openports_cmd
             continue
         end
         switch $w
-            case -N --netns -A --query --format --byte-order --proc-root -o --output --passwd --group
+            case -N --netns -A --query --format --byte-order --proc-root -o --output --passwd --group -F --filter --interval --count --policy
                 set skip 1
             case '-*'
             case '*'
@@ -50,6 +50,7 @@ complete -c openports -f
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a list -d 'list sockets (default)'
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a check -d 'compare listeners with a policy'
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a baseline -d "print a policy allowing today's listeners"
+complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a watch -d 'print sockets as they open and close'
 complete -c openports -n 'test (__openports_cmd) = list; and not __fish_seen_subcommand_from list' -a addresses -d "every namespace's interfaces and addresses"
 complete -c openports -n '__openports_is check; and test (count (commandline -opc)) -le 2' -F -d 'policy file'
 
@@ -67,7 +68,7 @@ complete -c openports -n 'not __openports_is addresses' -s 6 -l ipv6 -d 'IPv6 on
 complete -c openports -s N -l netns -x -a '(__openports_netns)' -d 'only this namespace'
 complete -c openports -n 'not __openports_is addresses' -s p -l processes -d 'show owning processes (default)'
 complete -c openports -n 'not __openports_is addresses' -l no-processes -d 'do not look up owners'
-complete -c openports -s o -l output -r -F -d 'write to FILE atomically'
+complete -c openports -n 'not __openports_is watch' -s o -l output -r -F -d 'write to FILE atomically'
 complete -c openports -l proc-root -x -a '(__fish_complete_directories)' -d 'read DIR instead of /proc'
 complete -c openports -n 'not __openports_is addresses' -l passwd -r -F -d 'user names from FILE'
 complete -c openports -n 'not __openports_is addresses' -l group -r -F -d 'group names from FILE'
@@ -78,15 +79,25 @@ complete -c openports -s V -l version -d 'print version'
 complete -c openports -n '__openports_is addresses' -s H -l no-header -d 'no header line'
 complete -c openports -n '__openports_is addresses' -s j -l json -d 'one JSON object per address per line'
 complete -c openports -n '__openports_is addresses' -l format -x -a 'table json' -d 'output format'
-# list and check
-complete -c openports -n '__openports_is list check' -s n -l numeric -d 'numeric output (always)'
-complete -c openports -n '__openports_is list check' -s e -l extended -d 'uid, inode, exposure, namespace, exe, command line'
-complete -c openports -n '__openports_is list check' -s H -l no-header -d 'no header line'
-complete -c openports -n '__openports_is list check' -s j -l json -d 'one JSON object per line (NDJSON)'
-complete -c openports -n '__openports_is list check' -l format -x -a 'table json prometheus' -d 'output format'
+# list and watch
+complete -c openports -n '__openports_is list watch' -s F -l filter -r -F -d 'read the filter expression from FILE'
 # list
-complete -c openports -n '__openports_is list' -s l -l listening -d 'listening sockets (default)'
-complete -c openports -n '__openports_is list' -s a -l all -d 'sockets in every state'
-complete -c openports -n '__openports_is list' -l exposed -d 'only sockets not bound to loopback'
+complete -c openports -n '__openports_is list' -s s -l summary -d 'counts per namespace, listeners by reach'
+complete -c openports -n '__openports_is list' -l by-process -d 'one line per program'
+# watch
+complete -c openports -n '__openports_is watch' -l interval -x -d 'time between polls (2s, 500ms, 1m)'
+complete -c openports -n '__openports_is watch' -l changes-only -d 'do not print what is there at the start'
+complete -c openports -n '__openports_is watch' -l policy -r -F -d 'print only listeners the policy does not allow'
+complete -c openports -n '__openports_is watch' -l count -x -d 'stop after N polls'
+# list, watch and check
+complete -c openports -n '__openports_is list watch check' -s n -l numeric -d 'numeric output (always)'
+complete -c openports -n '__openports_is list watch check' -s e -l extended -d 'uid, inode, exposure, namespace, exe, command line'
+complete -c openports -n '__openports_is list watch check' -s H -l no-header -d 'no header line'
+complete -c openports -n '__openports_is list watch check' -s j -l json -d 'one JSON object per line (NDJSON)'
+complete -c openports -n '__openports_is list watch check' -l format -x -a 'table json prometheus' -d 'output format'
+# list and watch
+complete -c openports -n '__openports_is list watch' -s l -l listening -d 'listening sockets (default)'
+complete -c openports -n '__openports_is list watch' -s a -l all -d 'sockets in every state'
+complete -c openports -n '__openports_is list watch' -l exposed -d 'only sockets not bound to loopback'
 # check and baseline
 complete -c openports -n '__openports_is check baseline' -l include-loopback -d 'loopback listeners too'

@@ -6,19 +6,10 @@ use std::path::PathBuf;
 use crate::model::socket::{Family, Proto};
 use crate::parse::inet::ByteOrder;
 
-pub const HELP: &str = "\
-openports - which ports are open, who holds them, and which are reachable from
-other hosts, for every network namespace at once, read from /proc only.
-
-Usage: openports [OPTIONS] [FILTER]
-       openports watch [OPTIONS] [FILTER]  print sockets as they open and close
-       openports check POLICY [OPTIONS]   exit 1 if a listener is not allowed
-       openports baseline [OPTIONS]       print a policy allowing today's listeners
-       openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
-                                          addresses, with their class
-       openports COMMAND --help           the options of a command
-
-Sockets (ss-compatible; short flags combine: -tulnp):
+/// The listing's option blocks, shared by `--help` and `watch --help`.
+macro_rules! sockets_help {
+    () => {
+        "Sockets (ss-compatible; short flags combine: -tulnp):
   -t, --tcp            TCP sockets
   -u, --udp            UDP sockets
   -w, --raw            raw sockets (the port is the IP protocol number)
@@ -40,21 +31,21 @@ Sockets (ss-compatible; short flags combine: -tulnp):
                        nsfs file, pid:PID, an inode number, 'self' or 'host';
                        repeatable (default: every namespace)
 
-Owners:
+"
+    };
+}
+macro_rules! owners_help {
+    () => {
+        "Owners:
   -p, --processes      show owning processes (the default; accepted for ss)
       --no-processes   do not look up owners (skips the /proc/*/fd walk)
 
-Output:
-  -n, --numeric        numeric output (always; accepted for ss)
-  -e, --extended       add uid, inode, exposure and reach (EXPOSURE/REACH:ADDRS),
-                       namespace, exe and command line
-  -H, --no-header      no header line
-  -j, --json           one JSON object per socket per line (NDJSON)
-      --format FMT     table (default), json, or prometheus (metrics for
-                       node_exporter's textfile collector)
-  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
-
-System:
+"
+    };
+}
+macro_rules! system_help {
+    () => {
+        "System:
       --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
       --passwd FILE    user names from FILE instead of /etc/passwd
       --group FILE     group names from FILE instead of /etc/group
@@ -64,7 +55,12 @@ System:
   -h, --help           this help
   -V, --version        version
 
-Filter (ss's expressions; README, \"Filters\"):
+"
+    };
+}
+macro_rules! filter_help {
+    () => {
+        "Filter (ss's expressions; README, \"Filters\"):
   FILTER               [state NAME | exclude NAME]... [EXPRESSION], as ss takes
                        them: 'sport = :22', state established '( dport = :443
                        or dport = :80 )', dst 10.0.0.0/8, src [::1]:8080
@@ -78,12 +74,60 @@ Filter (ss's expressions; README, \"Filters\"):
                        bucket big
   -F, --filter FILE    read the filter from FILE ('#' starts a comment)
 
-Summary:
+"
+    };
+}
+
+pub const HELP: &str = concat!(
+    "\
+openports - which ports are open, who holds them, and which are reachable from
+other hosts, for every network namespace at once, read from /proc only.
+
+Usage: openports [OPTIONS] [FILTER]
+       openports watch [OPTIONS] [FILTER]  print sockets as they open and close
+       openports check POLICY [OPTIONS]   exit 1 if a listener is not allowed
+       openports baseline [OPTIONS]       print a policy allowing today's listeners
+       openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
+                                          addresses, with their class
+       openports COMMAND --help           the options of a command
+
+",
+    sockets_help!(),
+    owners_help!(),
+    "Output:
+  -n, --numeric        numeric output (always; accepted for ss)
+  -e, --extended       add uid, inode, exposure and reach (EXPOSURE/REACH:ADDRS),
+                       namespace, exe and command line
+  -H, --no-header      no header line
+  -j, --json           one JSON object per socket per line (NDJSON)
+      --format FMT     table (default), json, or prometheus (metrics for
+                       node_exporter's textfile collector)
+  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
+
+",
+    system_help!(),
+    filter_help!(),
+    "Summary:
   -s, --summary        per namespace, ss -s's counts and the sockets of the
                        tables by protocol and state; then listeners by reach,
                        exposure, namespace and program (-j: NDJSON)
       --by-process     one line per program: its pids, listening ports, bound
                        addresses and their reach (-j: one object per program)
+
+Where flags differ from ss: -a with -l shows every state and -4 with -6 both
+families (in ss the last one wins); with neither -a, -l nor a state, listening
+sockets are listed (ss lists connected ones); 'state' replaces -l and -a.
+
+Exit status: 0 success (warnings may be printed), 1 check found violations,
+2 usage error, missing /proc, or an unusable policy.
+"
+);
+
+pub const WATCH_HELP: &str = concat!(
+    "\
+openports watch - poll every namespace and print sockets as they open and close.
+
+Usage: openports watch [OPTIONS] [FILTER]
 
 Watch (every namespace, also those that appear later):
       --interval TIME  time between polls, default 2s (100ms to 24h: 500ms, 1m)
@@ -96,13 +140,24 @@ Watch (every namespace, also those that appear later):
                        A socket that lives shorter than the interval can be
                        missed. SIGINT, SIGTERM or a closed stdout end it (0).
 
-Where flags differ from ss: -a with -l shows every state and -4 with -6 both
-families (in ss the last one wins); with neither -a, -l nor a state, listening
-sockets are listed (ss lists connected ones); 'state' replaces -l and -a.
+",
+    sockets_help!(),
+    owners_help!(),
+    "Output:
+  -n, --numeric        numeric output (always; accepted for ss)
+  -e, --extended       add uid, inode, exposure and reach, namespace, exe and
+                       command line
+  -H, --no-header      no header line
+  -j, --json           one JSON object per event per line (NDJSON)
+      --format FMT     table (default) or json
 
-Exit status: 0 success (warnings may be printed), 1 check found violations,
-2 usage error, missing /proc, or an unusable policy.
-";
+",
+    system_help!(),
+    filter_help!(),
+    "Exit status: 0 when interrupted (SIGINT, SIGTERM), at --count or when stdout
+closes; 2 usage error, missing /proc, or an unusable policy.
+"
+);
 
 /// The options `check` and `baseline` share (their help texts end with it).
 macro_rules! selection_help {
@@ -449,6 +504,7 @@ where
             Short('h') | Long("help") => {
                 return Ok(Parsed::Help(match cfg.command {
                     _ if want_policy => CHECK_HELP,
+                    _ if watch => WATCH_HELP,
                     Command::Check { .. } => CHECK_HELP,
                     Command::Baseline => BASELINE_HELP,
                     Command::Addresses => ADDRESSES_HELP,
@@ -485,12 +541,6 @@ where
     if want_policy {
         return Err("check needs a POLICY file (see --help)".into());
     }
-    if all && cfg.format == Format::Prometheus && cfg.command == Command::List {
-        return Err("--format prometheus describes listeners: drop -a".into());
-    }
-    if cfg.format == Format::Prometheus && cfg.command == Command::Addresses {
-        return Err("addresses writes a table or JSON, not metrics (see addresses --help)".into());
-    }
     if protos.is_empty() {
         protos = vec![Proto::Tcp, Proto::Udp];
     }
@@ -517,6 +567,22 @@ where
         }));
     } else if interval.is_some() || changes_only || watch_policy.is_some() || count.is_some() {
         return Err("--interval, --changes-only, --policy and --count belong to watch".into());
+    }
+    if matches!(cfg.command, Command::Watch(_)) && cfg.output.is_some() {
+        return Err("watch streams events until it is stopped: no -o (redirect stdout)".into());
+    }
+    if cfg.format == Format::Prometheus {
+        // Metrics describe listeners: of the listing or of a check.
+        let not = match cfg.command {
+            Command::Addresses => Some("addresses writes a table or JSON, not metrics"),
+            Command::Watch(_) => Some("watch writes events, not metrics"),
+            _ if cfg.report != Report::Sockets => Some("-s and --by-process write no metrics"),
+            Command::List if all => Some("--format prometheus describes listeners: drop -a"),
+            _ => None,
+        };
+        if let Some(m) = not {
+            return Err(m.into());
+        }
     }
     cfg.filter = Box::new(filter(&cfg.protos, &cfg.families, filter_file, &words)?);
     Ok(Parsed::Run(cfg))

@@ -166,6 +166,8 @@ impl Printer<'_> {
                 render::table::write_rows(&view, &lead, &mut self.widths, self.header, out)?;
                 self.header = false;
             }
+            // Refused by the command line.
+            Format::Prometheus => {}
             Format::Json => {
                 for (s, e) in b.sockets.iter().zip(&b.events) {
                     self.line.clear();

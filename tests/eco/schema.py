@@ -30,7 +30,8 @@ Draft202012Validator.check_schema(schema)
 validator = Draft202012Validator(schema, format_checker=FormatChecker())
 fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
 PY_MAX = 3000
-KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary", "address"]
+KINDS = ["socket", "violation", "stale_rule", "deleted_exe", "summary", "address",
+         "watch_event", "namespace", "listeners", "program"]
 seen = {}
 bad = []
 
@@ -38,6 +39,8 @@ bad = []
 def kind(o):
     if not isinstance(o, dict):
         return type(o).__name__
+    if "event" in o:
+        return "watch_event"
     return o.get("kind", "address" if "addr" in o and "proto" not in o else "socket")
 
 
@@ -104,6 +107,14 @@ for t in addr_trees:
     t = t[:-4] if t.endswith("/net") else t
     check_lines(run("addresses", "--proc-root", t, "-j"), f"addresses {os.path.relpath(t, TD)}")
 check_lines(run("addresses", "-j"), "live addresses -j")
+# watch (one poll), -s and --by-process, on every tree and live.
+for t in trees + [None]:
+    root = ["--proc-root", t] if t else []
+    order = ["--byte-order", "big"] if t and "big-endian" in t else []
+    name = os.path.basename(t) if t else "live"
+    check_lines(run("watch", *root, *order, "-j", "-A", "all", "--count", "1"), f"watch {name}", py_max=300)
+    check_lines(run(*root, *order, "-s", "-j", "-A", "all"), f"-s {name}")
+    check_lines(run(*root, *order, "--by-process", "-j", "-A", "all"), f"--by-process {name}")
 pol = os.path.join(TD, "policy")
 for p in sorted(glob.glob(os.path.join(pol, "*.policy"))):
     for extra in [[], ["--include-loopback"]]:
