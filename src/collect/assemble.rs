@@ -3,6 +3,7 @@
 
 use std::io;
 
+use super::execute::Findings;
 use super::namespaces::Discovery;
 use super::owners::{self, WalkPart};
 use crate::model::netns::NsId;
@@ -13,8 +14,6 @@ use crate::render;
 /// What one job found.
 #[derive(Debug)]
 pub enum Found {
-    /// Rows of one table, each tagged with its namespace as it was read.
-    Sockets(Vec<Socket>),
     /// One slice of the fd walk.
     Owners(WalkPart),
     /// Something to tell the user (printed once, in job order).
@@ -36,16 +35,27 @@ pub struct Assembled {
     pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
 }
 
-/// Join `found` (in job order): `want_owners` says whether the fd walk was
-/// part of the plan (an empty walk still means "no process holds these").
-pub fn assemble(disc: &Discovery, found: Vec<Found>, want_owners: bool) -> Assembled {
+/// Join what the jobs found (findings in job order, rows per worker):
+/// `want_owners` says whether the fd walk was part of the plan (an empty walk
+/// still means "no process holds these").
+pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
     let mut a = Assembled::default();
+    // The biggest worker's rows become the result, the others are appended:
+    // no copy of the biggest table, one allocation for the rest.
+    let mut rows = f.rows;
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.len()));
+    let mut rows = rows.into_iter();
+    a.sockets = rows.next().unwrap_or_default();
+    let rest: Vec<Vec<Socket>> = rows.collect();
+    a.sockets.reserve_exact(rest.iter().map(Vec::len).sum());
+    for mut r in rest {
+        a.sockets.append(&mut r);
+    }
     let mut parts = Vec::new();
     let mut failed: Vec<String> = Vec::new();
     let mut first_err: Option<io::Error> = None;
-    for f in found {
+    for f in f.found {
         match f {
-            Found::Sockets(v) => a.sockets.extend(v),
             Found::Owners(p) => parts.push(p),
             Found::Warning(w) => a.warnings.push(w),
             Found::Addrs(ns, x) => {

@@ -18,6 +18,7 @@ use super::netdir::NetDir;
 use super::owners;
 use super::plan::{Entry, Job, NetFile};
 use super::tables::{self, Diag};
+use crate::model::socket::Socket;
 use crate::proc::ProcRoot;
 
 /// What every job may read.
@@ -99,14 +100,18 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
+/// What the jobs found: the findings in job order, and the rows each worker
+/// read (rows go straight into their worker's vector, never copied per job:
+/// their order does not matter, [`super::assemble`] sorts them).
+pub struct Findings {
+    pub found: Vec<Found>,
+    pub rows: Vec<Vec<Socket>>,
+}
+
 /// Run `plan` on this thread while `workers - 1` helper threads run the jobs
 /// it pushes; then run what is left here too. Returns `plan`'s result and
-/// every job's findings, in job order.
-pub fn execute<T>(
-    ctx: &Ctx<'_>,
-    workers: usize,
-    plan: impl FnOnce(&Queue) -> T,
-) -> (T, Vec<Found>) {
+/// what the jobs found.
+pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T) -> (T, Findings) {
     let queue = Queue::default();
     let (planned, found) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..workers.max(1))
@@ -116,40 +121,47 @@ pub fn execute<T>(
             let _close = CloseOnDrop(&queue);
             plan(&queue)
         };
-        let mut found = work(ctx, &queue);
+        let (mut found, mine) = work(ctx, &queue);
+        let mut rows = vec![mine];
         for h in helpers {
             match h.join() {
-                Ok(f) => found.extend(f),
+                Ok((f, r)) => {
+                    found.extend(f);
+                    rows.push(r);
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        (planned, found)
+        (planned, (found, rows))
     });
+    let (found, rows) = found;
     // In job order, each job's findings in the order the job made them.
     let mut by_job: Vec<Vec<Found>> = Vec::new();
     by_job.resize_with(queue.lock().planned, Vec::new);
     for (job, f) in found {
         by_job[job].push(f);
     }
-    (planned, by_job.into_iter().flatten().collect())
+    let found = by_job.into_iter().flatten().collect();
+    (planned, Findings { found, rows })
 }
 
 /// One worker: take jobs until the queue is closed and empty.
-fn work(ctx: &Ctx<'_>, queue: &Queue) -> Vec<(usize, Found)> {
+fn work(ctx: &Ctx<'_>, queue: &Queue) -> (Vec<(usize, Found)>, Vec<Socket>) {
     let mut out = Vec::new();
     let mut found = Vec::new();
+    let mut rows = Vec::new();
     while let Some((n, job)) = queue.take() {
-        run(ctx, job, &mut found);
+        run(ctx, job, &mut found, &mut rows);
         out.extend(found.drain(..).map(|f| (n, f)));
     }
-    out
+    (out, rows)
 }
 
 /// Run one job. Every kind of job is dispatched here, to its reader.
-fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>) {
+fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>, rows: &mut Vec<Socket>) {
     match job {
-        Job::Net { ns, dir, file } => read_file(ctx, &dir, ns, file, out),
-        Job::Entered { targets, files } => entered(ctx, &targets, &files, out),
+        Job::Net { ns, dir, file } => read_file(ctx, &dir, ns, file, out, rows),
+        Job::Entered { targets, files } => entered(ctx, &targets, &files, out, rows),
         Job::Fds { pids, range } => {
             out.push(Found::Owners(owners::walk_pids(ctx.src, &pids[range])));
         }
@@ -159,33 +171,26 @@ fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>) {
 }
 
 /// Read one file of namespace `ns` from `dir` with the reader of its kind.
-fn read_file(ctx: &Ctx<'_>, dir: &NetDir, ns: u32, file: NetFile, out: &mut Vec<Found>) {
+fn read_file(
+    ctx: &Ctx<'_>,
+    dir: &NetDir,
+    ns: u32,
+    file: NetFile,
+    out: &mut Vec<Found>,
+    rows: &mut Vec<Socket>,
+) {
     let mut diag = Diag::default();
+    let (src, filter) = (ctx.src, ctx.filter);
     match file {
-        NetFile::Inet(t) => {
-            let mut rows = Vec::new();
-            tables::read_inet(ctx.src, dir, ns, t, ctx.filter, &mut diag, &mut rows);
-            out.push(Found::Sockets(rows));
-        }
+        NetFile::Inet(t) => tables::read_inet(src, dir, ns, t, filter, &mut diag, rows),
         NetFile::Sctp => {
-            let mut rows = Vec::new();
-            let assocs = ctx.filter.all_states();
-            kinds::read_sctp(ctx.src, dir, ns, assocs, ctx.filter, &mut diag, &mut rows);
-            out.push(Found::Sockets(rows));
+            let assocs = filter.all_states();
+            kinds::read_sctp(src, dir, ns, assocs, filter, &mut diag, rows);
         }
-        NetFile::Packet => {
-            let mut rows = Vec::new();
-            kinds::read_packet(ctx.src, dir, ns, ctx.filter, &mut diag, &mut rows);
-            out.push(Found::Sockets(rows));
-        }
-        NetFile::Unix => {
-            let mut rows = Vec::new();
-            let all = ctx.filter.all_states();
-            kinds::read_unix(ctx.src, dir, ns, all, &mut diag, &mut rows);
-            out.push(Found::Sockets(rows));
-        }
+        NetFile::Packet => kinds::read_packet(src, dir, ns, filter, &mut diag, rows),
+        NetFile::Unix => kinds::read_unix(src, dir, ns, filter.all_states(), &mut diag, rows),
         NetFile::Addrs => {
-            let a = super::addrs::read_netdir(ctx.src, dir, &mut diag.warnings);
+            let a = super::addrs::read_netdir(src, dir, &mut diag.warnings);
             out.push(Found::Addrs(ns, Box::new(a)));
         }
     }
@@ -193,15 +198,23 @@ fn read_file(ctx: &Ctx<'_>, dir: &NetDir, ns: u32, file: NetFile, out: &mut Vec<
 }
 
 /// Enter each target on a thread of its own and read `files` there.
-fn entered(ctx: &Ctx<'_>, targets: &[Entry], files: &[NetFile], out: &mut Vec<Found>) {
-    let here = std::thread::scope(|s| {
+fn entered(
+    ctx: &Ctx<'_>,
+    targets: &[Entry],
+    files: &[NetFile],
+    out: &mut Vec<Found>,
+    rows: &mut Vec<Socket>,
+) {
+    let (found, read) = std::thread::scope(|s| {
         let h = s.spawn(|| {
             let mut out = Vec::new();
+            let mut rows = Vec::new();
             for t in targets {
                 match namespaces::enter(&t.nsfs, t.inode) {
                     Ok(()) => {
                         for &file in files {
-                            read_file(ctx, &NetDir::Path("thread-self/net"), t.ns, file, &mut out);
+                            let dir = NetDir::Path("thread-self/net");
+                            read_file(ctx, &dir, t.ns, file, &mut out, &mut rows);
                         }
                     }
                     // Deleted since discovery (`ip netns del`: the mount point is
@@ -212,12 +225,13 @@ fn entered(ctx: &Ctx<'_>, targets: &[Entry], files: &[NetFile], out: &mut Vec<Fo
                     Err(e) => out.push(Found::NotEntered(t.ns, e)),
                 }
             }
-            out
+            (out, rows)
         });
         h.join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
-    out.extend(here);
+    out.extend(found);
+    rows.extend(read);
 }
 
 #[cfg(test)]
@@ -274,6 +288,7 @@ mod tests {
                 q.push(super::super::plan::fd_jobs(&pids))
             });
             found
+                .found
                 .iter()
                 .map(|f| match f {
                     Found::Owners(p) => format!("{p:?}"),
