@@ -909,7 +909,7 @@ fn live_baseline_round_trip_whole_machine() {
 fn live_listener_with_deleted_executable_is_warned() {
     let t = TempDir::new("live-deleted");
     let exe = t.0.join("openports-victim");
-    fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    common::copy_exe(&std::env::current_exe().unwrap(), &exe);
     let own_netns = is_root()
         && Command::new("unshare")
             .args(["-n", "true"])

@@ -281,7 +281,7 @@ fn hostile_process_cannot_crash_hang_or_mislead() {
     let evil_dir = d.path().join(OsStr::from_bytes(b"dir \x1b[31m\n)\"(\xff"));
     fs::create_dir(&evil_dir).unwrap();
     let exe = evil_dir.join(OsStr::from_bytes(b"exe\x1b]0;pwned\x07\"),(\"x\xfe"));
-    fs::copy(helper(), &exe).unwrap();
+    common::copy_exe(helper(), &exe);
     let fifo = d.path().join("fifo");
     let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
     // SAFETY: valid NUL-terminated path.
@@ -573,8 +573,7 @@ fn unreadable_table_is_a_warning_and_the_rest_is_listed() {
 /// The binary, copied where uid 65534 can execute it.
 fn readable_bin(d: &TempDir) -> PathBuf {
     let bin = d.path().join("openports-bin");
-    fs::copy(common::bin(), &bin).unwrap();
-    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+    common::copy_exe(&common::bin(), &bin);
     bin
 }
 

@@ -51,6 +51,9 @@ fn owners(r: &Value) -> Vec<(u64, u64)> {
 
 #[test]
 fn live_listeners_connections_and_udp_appear_with_their_inodes() {
+    // Exact owners of our own sockets: no other test of this binary may fork
+    // meanwhile (a child holds every fd of ours until it execs).
+    let _serial = serial();
     let me = std::process::id() as u64;
     let l4 = TcpListener::bind("127.0.0.1:0").unwrap();
     let any = TcpListener::bind("0.0.0.0:0").unwrap();
@@ -426,6 +429,7 @@ fn owners_agree_with_ss_pid_by_pid() {
 /// for ss, which reads /proc/PID/fd only.
 #[test]
 fn agrees_with_ss_exactly_in_a_namespace_of_its_own() {
+    let _serial = serial();
     if !netns_or_skip() {
         return;
     }
@@ -644,6 +648,7 @@ fn unprivileged_run_lists_every_socket_and_says_owners_are_hidden() {
 
 #[test]
 fn no_processes_skips_owners() {
+    let _serial = serial();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let rows = json(&["-t", "-j", "--no-processes", "-N", "self"]);
     let r = row(&rows, inode_of(l.as_raw_fd()));

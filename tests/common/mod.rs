@@ -20,6 +20,9 @@
 //!   `netns_or_skip()` checks root and `ip` first.
 //! - `Spawned::start(cmd)`: a helper process in its own process group that
 //!   prints one line when ready (`.line`); the group is killed on drop.
+//! - `copy_exe(src, dst)`: copy a program that the test will execute, with
+//!   `cp`: a copy written by the test process itself can fail to exec with
+//!   ETXTBSY when another test thread forks while its write fd is open.
 //! - `helper_bin(name)`: tests/helpers/NAME.rs compiled (std only, once per
 //!   test process) with the rustc of the running toolchain: `hostile_proc`
 //!   (hostile comm/argv/fds), `sock_holder` (one socket of every kind, a
@@ -295,6 +298,21 @@ fn sweep_stale() {
     }
 }
 
+/// Copy the program `src` to `dst` (mode 0755) to execute it, with `cp`: the
+/// test process never holds a write fd on it, so no child that another test
+/// thread forks meanwhile inherits one, and exec cannot fail with ETXTBSY.
+pub fn copy_exe(src: &Path, dst: &Path) {
+    let ok = Command::new("cp")
+        .arg(src)
+        .arg(dst)
+        .status()
+        .expect("run cp")
+        .success();
+    assert!(ok, "cp {} {}", src.display(), dst.display());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// tests/helpers/NAME.rs, compiled once per test process with the rustc of the
 /// toolchain running the tests (written under a private name, then renamed:
 /// test binaries running at once never see a half-written file).
@@ -410,8 +428,7 @@ pub fn run_as_nobody(args: &[&str]) -> Output {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.join("openports");
-    std::fs::copy(bin(), &copy).unwrap();
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy_exe(&bin(), &copy);
     let mut v = argv();
     *v.last_mut().unwrap() = copy.to_str().expect("UTF-8 temp path").to_string();
     let o = nobody(&v);
