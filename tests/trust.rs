@@ -1029,7 +1029,7 @@ fn a_bind_mount_in_a_private_mount_namespace_cannot_forge_the_executable() {
     let fake = t.0.join("bin");
     fs::create_dir(&fake).unwrap();
     chmod(&fake, 0o755);
-    fs::copy(helper(), fake.join("true")).unwrap();
+    copy_exe(&helper(), &fake.join("true"));
     chmod(&fake.join("true"), 0o755);
     std::os::unix::fs::symlink(fake.join("true"), t.0.join("link")).unwrap();
     let mut c = Command::new("setpriv");
@@ -1102,7 +1102,7 @@ fn deleted_and_replaced_executables_from_facts_not_names() {
     }
     let t = TempDir::new("deleted");
     let named = t.0.join("fake (deleted)");
-    fs::copy(helper(), &named).unwrap();
+    copy_exe(&helper(), &named);
     let h = Helper::start(Command::new(&named)).expect("start the helper");
     let port = h.get("port");
     let (_, row) = live_json(&[], port);
@@ -1137,11 +1137,11 @@ fn deleted_and_replaced_executables_from_facts_not_names() {
 
     // Replaced: an upgrade renamed a new file over the running one.
     let victim = t.0.join("victim");
-    fs::copy(helper(), &victim).unwrap();
+    copy_exe(&helper(), &victim);
     let h = Helper::start(Command::new(&victim)).expect("start the helper");
     let port = h.get("port");
     let new = t.0.join("victim.new");
-    fs::copy("/usr/bin/true", &new).unwrap();
+    copy_exe(Path::new("/usr/bin/true"), &new);
     fs::rename(&new, &victim).unwrap();
     let (_, row) = live_json(&[], port);
     let p = &row["processes"][0];
