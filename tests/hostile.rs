@@ -21,7 +21,7 @@ mod harness;
 use std::collections::HashMap;
 use std::ffi::{CString, OsStr};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::os::unix::process::CommandExt;
@@ -29,9 +29,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{have, is_root, skip};
+use common::{Ran, have, is_root, run_bounded, skip};
 use harness::{assert_no_controls, check_json_bytes, parse_users};
 
 // ---------------------------------------------------------------------------
@@ -68,76 +68,6 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What a bounded run of the binary produced.
-struct Ran {
-    code: Option<i32>,
-    out: Vec<u8>,
-    err: Vec<u8>,
-}
-
-impl Ran {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out).into_owned()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.err).into_owned()
-    }
-}
-
-/// Run `cmd` to completion, killing it (and failing) if it takes longer than
-/// `limit`: a hang is a failure, not a stuck CI job.
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Ran {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let pid = child.id() as libc::pid_t;
-    let start = Instant::now();
-    let status = loop {
-        let mut status = 0;
-        // SAFETY: plain syscall on our own child with valid out-pointers.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
-        if r == pid {
-            break status;
-        }
-        assert!(r == 0, "wait4: {}", std::io::Error::last_os_error());
-        if start.elapsed() > limit {
-            // SAFETY: signalling our own, not yet reaped child.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::wait4(pid, &mut status, 0, &mut ru);
-            }
-            panic!("{cmd:?} did not finish within {limit:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    drop(child); // already reaped by wait4
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    if libc::WIFSIGNALED(status) {
-        panic!("{cmd:?} killed by signal {}", libc::WTERMSIG(status));
-    }
-    Ran {
-        code,
-        out: t_out.join().unwrap(),
-        err: t_err.join().unwrap(),
     }
 }
 

@@ -20,11 +20,11 @@ mod common;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
@@ -147,61 +147,6 @@ impl Tree {
     }
 }
 
-/// What a bounded run returned.
-struct Ran {
-    code: Option<i32>,
-    out: Vec<u8>,
-    err: Vec<u8>,
-}
-
-impl Ran {
-    fn out(&self) -> String {
-        String::from_utf8_lossy(&self.out).into_owned()
-    }
-    fn err(&self) -> String {
-        String::from_utf8_lossy(&self.err).into_owned()
-    }
-}
-
-/// Run `c` with stdout/stderr captured; fail the test (after killing it) when
-/// it has not finished within `limit`: a hang is the defect being tested.
-fn bounded(c: &mut Command, limit: Duration) -> Ran {
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let to = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let te = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{c:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ran {
-        code: status.code(),
-        out: to.join().unwrap(),
-        err: te.join().unwrap(),
-    }
-}
-
 fn op(args: &[&OsStr]) -> Command {
     let mut c = command();
     c.args(args)
@@ -213,7 +158,7 @@ fn op(args: &[&OsStr]) -> Command {
 
 fn run_op(args: &[&str]) -> Ran {
     let a: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    bounded(&mut op(&a), Duration::from_secs(60))
+    run_bounded(&mut op(&a), Duration::from_secs(60))
 }
 
 /// Characters that must never reach a terminal raw (a sample of every kind
@@ -311,12 +256,12 @@ fn fifos_and_devices_as_inputs_are_refused_not_waited_on() {
     // check FIFO, check /dev/zero: exit 2, one line naming the problem.
     for pol in [fifo, "/dev/zero", "/dev/stdin", "/"] {
         let r = run_op(&["check", pol, "--proc-root", tree.arg()]);
-        assert_eq!(r.code, Some(2), "check {pol}: {}", r.err());
+        assert_eq!(r.code, Some(2), "check {pol}: {}", r.stderr());
         assert!(
-            r.err().starts_with("openports: cannot read policy ")
-                && (r.err().contains("not a regular file") || r.err().contains("directory")),
+            r.stderr().starts_with("openports: cannot read policy ")
+                && (r.stderr().contains("not a regular file") || r.stderr().contains("directory")),
             "check {pol}: {}",
-            r.err()
+            r.stderr()
         );
         ran_inert(&r, "check FIFO");
     }
@@ -324,20 +269,20 @@ fn fifos_and_devices_as_inputs_are_refused_not_waited_on() {
     // shown as uids, and a warning says why.
     for pw in [fifo, "/dev/zero"] {
         let r = run_op(&["-e", "--passwd", pw, "--proc-root", tree.arg()]);
-        assert_eq!(r.code, Some(0), "--passwd {pw}: {}", r.err());
+        assert_eq!(r.code, Some(0), "--passwd {pw}: {}", r.stderr());
         assert!(
-            r.out().contains("users:((\"sshd\",pid=100,fd=3,uid=0"),
+            r.stdout().contains("users:((\"sshd\",pid=100,fd=3,uid=0"),
             "{}",
-            r.out()
+            r.stdout()
         );
         assert!(
-            r.err()
+            r.stderr()
                 .contains(&format!("cannot read {pw}: not a regular file")),
             "--passwd {pw}: {}",
-            r.err()
+            r.stderr()
         );
         let r = run_op(&["-j", "--passwd", pw, "--proc-root", tree.arg()]);
-        assert_eq!(r.code, Some(0), "{}", r.err());
+        assert_eq!(r.code, Some(0), "{}", r.stderr());
     }
     // A table that is a FIFO or a device: a warning, the rest is read.
     let t2 = Tree::new("fifo-table");
@@ -349,18 +294,19 @@ fn fifos_and_devices_as_inputs_are_refused_not_waited_on() {
     fs::remove_file(t2.root.join("net/tcp6")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", t2.root.join("net/tcp6")).unwrap();
     let r = run_op(&["--proc-root", t2.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
-    assert!(r.out().contains("0.0.0.0:22"), "{}", r.out());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
+    assert!(r.stdout().contains("0.0.0.0:22"), "{}", r.stdout());
     assert!(
-        r.err().contains("net/udp: cannot read: not a regular file"),
+        r.stderr()
+            .contains("net/udp: cannot read: not a regular file"),
         "{}",
-        r.err()
+        r.stderr()
     );
     assert!(
-        r.err()
+        r.stderr()
             .contains("net/tcp6: cannot read: not a regular file"),
         "{}",
-        r.err()
+        r.stderr()
     );
 }
 
@@ -411,8 +357,8 @@ fn oversized_policy_and_passwd_are_refused_with_their_size() {
         .set_len(17 << 20)
         .unwrap();
     let r = run_op(&["check", pol.to_str().unwrap(), "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(2), "{}", r.err());
-    assert!(r.err().contains("larger than 16 MiB"), "{}", r.err());
+    assert_eq!(r.code, Some(2), "{}", r.stderr());
+    assert!(r.stderr().contains("larger than 16 MiB"), "{}", r.stderr());
 
     let pw = dir.join("passwd");
     fs::write(&pw, "root:x:0:0::/root:/bin/sh\n").unwrap();
@@ -429,9 +375,9 @@ fn oversized_policy_and_passwd_are_refused_with_their_size() {
         "--proc-root",
         tree.arg(),
     ]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
-    assert!(r.err().contains("larger than 64 MiB"), "{}", r.err());
-    assert!(r.out().contains(",uid=0"), "{}", r.out());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
+    assert!(r.stderr().contains("larger than 64 MiB"), "{}", r.stderr());
+    assert!(r.stdout().contains(",uid=0"), "{}", r.stdout());
 }
 
 /// A table larger than any kernel writes (here a 3 GiB sparse file after two
@@ -450,22 +396,22 @@ fn a_table_beyond_the_cap_is_cut_with_a_warning() {
         .unwrap()
         .set_len(3 << 30)
         .unwrap();
-    let r = bounded(
+    let r = run_bounded(
         &mut op(&[OsStr::new("--proc-root"), OsStr::new(tree.arg())]),
         Duration::from_secs(120),
     );
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     assert!(
-        r.out().contains("0.0.0.0:22") && r.out().contains("0.0.0.0:53"),
+        r.stdout().contains("0.0.0.0:22") && r.stdout().contains("0.0.0.0:53"),
         "{}",
-        r.out()
+        r.stdout()
     );
     assert!(
-        r.err().contains(
+        r.stderr().contains(
             "net/udp: larger than 1024 MiB (or growing while read): the rest was not read"
         ),
         "{}",
-        r.err()
+        r.stderr()
     );
     ran_inert(&r, "huge table");
     // The same for the other kinds of table (unix here).
@@ -479,7 +425,7 @@ fn a_table_beyond_the_cap_is_cut_with_a_warning() {
         .unwrap()
         .set_len(3 << 30)
         .unwrap();
-    let r = bounded(
+    let r = run_bounded(
         &mut op(&[
             OsStr::new("-x"),
             OsStr::new("--proc-root"),
@@ -487,12 +433,12 @@ fn a_table_beyond_the_cap_is_cut_with_a_warning() {
         ]),
         Duration::from_secs(120),
     );
-    assert_eq!(r.code, Some(0), "{}", r.err());
-    assert!(r.out().contains("/run/x.sock"), "{}", r.out());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
+    assert!(r.stdout().contains("/run/x.sock"), "{}", r.stdout());
     assert!(
-        r.err().contains("net/unix: larger than 1024 MiB"),
+        r.stderr().contains("net/unix: larger than 1024 MiB"),
         "{}",
-        r.err()
+        r.stderr()
     );
 }
 
@@ -506,12 +452,12 @@ fn a_garbage_only_table_is_not_a_header() {
         .row("net/tcp", &tcp_listen(22, 5001));
     tree.write("net/udp", b"\x1b[2Jthis is not a table\n");
     let r = run_op(&["--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
-    assert!(r.err().contains("net/udp:1: "), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
+    assert!(r.stderr().contains("net/udp:1: "), "{}", r.stderr());
     ran_inert(&r, "garbage table");
     tree.write("net/unix", b"\xff\xfe garbage\n");
     let r = run_op(&["-x", "--proc-root", tree.arg()]);
-    assert!(r.err().contains("net/unix:1: "), "{}", r.err());
+    assert!(r.stderr().contains("net/unix:1: "), "{}", r.stderr());
     ran_inert(&r, "garbage unix table");
     tree.write(
         "net/unix",
@@ -520,14 +466,14 @@ fn a_garbage_only_table_is_not_a_header() {
     // A real header alone is silent.
     tree.write("net/udp", UDP_H.as_bytes());
     let r = run_op(&["--proc-root", tree.arg()]);
-    assert_eq!(r.err(), "", "header-only");
+    assert_eq!(r.stderr(), "", "header-only");
     // A headerless table's first row is a row.
     tree.write(
         "net/udp",
         tcp_listen(53, 5002).replace(" 0A ", " 07 ").as_bytes(),
     );
     let r = run_op(&["--proc-root", tree.arg()]);
-    assert!(r.out().contains("0.0.0.0:53"), "{}", r.out());
+    assert!(r.stdout().contains("0.0.0.0:53"), "{}", r.stdout());
 }
 
 // ---------------------------------------------------------------------------
@@ -590,9 +536,9 @@ fn command_line_text_in_messages_is_escaped() {
         OsStr::from_bytes(b"--proc-root"),
         OsStr::from_bytes(b"/no\xff\x1b"),
     ]);
-    let r = bounded(&mut c, Duration::from_secs(30));
+    let r = run_bounded(&mut c, Duration::from_secs(30));
     assert_eq!(r.code, Some(2));
-    assert!(r.err().contains("/no\\xff\\x1b"), "{}", r.err());
+    assert!(r.stderr().contains("/no\\xff\\x1b"), "{}", r.stderr());
     ran_inert(&r, "invalid UTF-8 --proc-root");
 }
 
@@ -620,20 +566,20 @@ fn invisible_and_bidi_characters_never_reach_the_output_raw() {
         let mut a = vec!["--proc-root", tree.arg()];
         a.extend_from_slice(args);
         let r = run_op(&a);
-        assert_eq!(r.code, Some(0), "{}", r.err());
+        assert_eq!(r.code, Some(0), "{}", r.stderr());
         ran_inert(&r, &format!("table {args:?}"));
         assert!(
-            r.out().contains("\\u{200b}") && r.out().contains("\\x1b[31m"),
+            r.stdout().contains("\\u{200b}") && r.stdout().contains("\\x1b[31m"),
             "{}",
-            r.out()
+            r.stdout()
         );
     }
     let r = run_op(&["-j", "--proc-root", tree.arg()]);
     ran_inert(&r, "json");
     assert!(
-        r.out().contains("\\u2028") && r.out().contains("\\udb40\\udc41"),
+        r.stdout().contains("\\u2028") && r.stdout().contains("\\udb40\\udc41"),
         "{}",
-        r.out()
+        r.stdout()
     );
     let rows = json_rows(&r.out);
     assert_eq!(rows.len(), 1);
@@ -656,14 +602,14 @@ fn container_labels_are_escaped_once_and_exact_in_json() {
         .write("300/cgroup", format!("0::/lxc.payload.{evil}\n").as_bytes());
     tree.proc(1, b"init", b"/sbin/init", HOST_NS);
     let r = run_op(&["-e", "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "table");
     assert!(
-        r.out()
+        r.stdout()
             .lines()
             .any(|l| l.starts_with("web\\x1b[31m\\u{202e}\\\\x ")),
         "escaped once:\n{}",
-        r.out()
+        r.stdout()
     );
     let r = run_op(&["-j", "--proc-root", tree.arg()]);
     ran_inert(&r, "json");
@@ -690,9 +636,9 @@ fn an_fd_in_flight_means_no_kernel_socket_on_a_fixture() {
         .write("100/fdinfo/4", b"pos:\t0\nflags:\t02\nmnt_id:\t10\nino:\t9001\nscm_fds: 0\n");
     let r = run_op(&["-H", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("0.0.0.0:4444") && r.out().contains("[kernel]"),
+        r.stdout().contains("0.0.0.0:4444") && r.stdout().contains("[kernel]"),
         "{}",
-        r.out()
+        r.stdout()
     );
     // An io_uring ring that has the listener as a registered file.
     std::os::unix::fs::symlink("anon_inode:[io_uring]", tree.root.join("100/fd/5")).unwrap();
@@ -701,13 +647,13 @@ fn an_fd_in_flight_means_no_kernel_socket_on_a_fixture() {
         b"pos:\t0\nflags:\t02000002\nmnt_id:\t16\nino:\t1053\nSqMask:\t0x3\nUserFiles:\t1\n    0: socket:[9000]\nUserBufs:\t0\n",
     );
     let r = run_op(&["-H", "--proc-root", tree.arg()]);
-    assert!(r.out().contains("[no visible holder]"), "{}", r.out());
+    assert!(r.stdout().contains("[no visible holder]"), "{}", r.stdout());
     assert!(
-        r.err().contains(
+        r.stderr().contains(
             "1 sockets are registered files of io_uring rings (pid 100 fd 5), held by no fd"
         ),
         "{}",
-        r.err()
+        r.stderr()
     );
     fs::remove_file(tree.root.join("100/fd/5")).unwrap();
     tree.write(
@@ -716,14 +662,14 @@ fn an_fd_in_flight_means_no_kernel_socket_on_a_fixture() {
     );
     let r = run_op(&["-H", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("[no visible holder]") && !r.out().contains("[kernel]"),
+        r.stdout().contains("[no visible holder]") && !r.stdout().contains("[kernel]"),
         "{}",
-        r.out()
+        r.stdout()
     );
     assert!(
-        r.err().contains("1 sockets have no visible holder, which does not make them kernel sockets: 1 fds are in flight in unix socket messages (one queue: pid 100 fd 4)"),
+        r.stderr().contains("1 sockets have no visible holder, which does not make them kernel sockets: 1 fds are in flight in unix socket messages (one queue: pid 100 fd 4)"),
         "{}",
-        r.err()
+        r.stderr()
     );
     let rows = json_rows(&run_op(&["-j", "--proc-root", tree.arg()]).out);
     assert_eq!(rows[0]["owner"], "no_visible_holder");
@@ -735,11 +681,12 @@ fn an_fd_in_flight_means_no_kernel_socket_on_a_fixture() {
     );
     let r = run_op(&["baseline", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("# no visible holder: 1 fds are in flight"),
+        r.stdout()
+            .contains("# no visible holder: 1 fds are in flight"),
         "{}",
-        r.out()
+        r.stdout()
     );
-    assert!(!r.out().contains("kernel socket"), "{}", r.out());
+    assert!(!r.stdout().contains("kernel socket"), "{}", r.stdout());
 }
 
 // ---------------------------------------------------------------------------
@@ -779,14 +726,14 @@ fn lxc_names_are_not_cut_but_hex_ids_are() {
         labels,
         ["webserver-prod1", "webserver-prod2", "3f2a9c0d1e2b"],
         "{}",
-        r.out()
+        r.stdout()
     );
     let r = run_op(&["baseline", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("container=webserver-prod1")
-            && r.out().contains("container=webserver-prod2"),
+        r.stdout().contains("container=webserver-prod1")
+            && r.stdout().contains("container=webserver-prod2"),
         "{}",
-        r.out()
+        r.stdout()
     );
 }
 
@@ -802,17 +749,17 @@ fn netns_host_selects_the_host_namespace() {
         .fd(300, 6, 6001)
         .row("300/net/tcp", &tcp_listen(80, 6001));
     let r = run_op(&["-N", "host", "-H", "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     assert!(
-        r.out().contains(":22 ") && !r.out().contains(":80 "),
+        r.stdout().contains(":22 ") && !r.stdout().contains(":80 "),
         "{}",
-        r.out()
+        r.stdout()
     );
     let r = run_op(&["baseline", "-N", "host", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("openports check FILE -N host"),
+        r.stdout().contains("openports check FILE -N host"),
         "{}",
-        r.out()
+        r.stdout()
     );
 }
 
@@ -832,16 +779,16 @@ fn a_thread_fd_table_is_shown_with_its_tid() {
     std::os::unix::fs::symlink("socket:[7001]", tree.root.join("500/task/501/fd/3")).unwrap();
     let r = run_op(&["-H", "--proc-root", tree.arg()]);
     assert!(
-        r.out().contains("0.0.0.0:9000")
-            && r.out()
+        r.stdout().contains("0.0.0.0:9000")
+            && r.stdout()
                 .contains("users:((\"worker\",pid=500,tid=501,fd=3))"),
         "{}",
-        r.out()
+        r.stdout()
     );
     assert!(
-        r.out().contains("users:((\"worker\",pid=500,fd=3))"),
+        r.stdout().contains("users:((\"worker\",pid=500,fd=3))"),
         "{}",
-        r.out()
+        r.stdout()
     );
     let rows = json_rows(&run_op(&["-j", "--proc-root", tree.arg()]).out);
     let t = rows.iter().find(|v| v["local_port"] == 9000).unwrap();
@@ -871,9 +818,9 @@ fn baseline_command_line_is_shell_quoted() {
         .fd(300, 6, 6001)
         .row("300/net/tcp", &tcp_listen(80, 6001));
     let r = run_op(&["baseline", "-N", name, "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "baseline");
-    let out = r.out();
+    let out = r.stdout();
     let line = out
         .lines()
         .find(|l| l.starts_with("# Check later with: "))
@@ -969,12 +916,12 @@ fn live_json(args: &[&str], port: u32) -> (Ran, serde_json::Value) {
     let mut a = vec!["-j", "-t"];
     a.extend_from_slice(args);
     let r = run_op(&a);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "live JSON");
     let row = json_rows(&r.out)
         .into_iter()
         .find(|v| v["local_port"] == port && v["state"] == "LISTEN")
-        .unwrap_or_else(|| panic!("no listener on {port} in {}", r.out()));
+        .unwrap_or_else(|| panic!("no listener on {port} in {}", r.stdout()));
     (r, row)
 }
 
@@ -983,13 +930,13 @@ fn live_row(args: &[&str], port: u32) -> String {
     let mut a = vec!["-t", "-H"];
     a.extend_from_slice(args);
     let r = run_op(&a);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "live table");
     let want = format!("127.0.0.1:{port} ");
-    r.out()
+    r.stdout()
         .lines()
         .find(|l| l.contains(&want))
-        .unwrap_or_else(|| panic!("no row for {want} in {}", r.out()))
+        .unwrap_or_else(|| panic!("no row for {want} in {}", r.stdout()))
         .to_string()
 }
 
@@ -1000,14 +947,14 @@ fn live_violates(dir: &Path, policy: &str, port: u32) -> (bool, String) {
     fs::write(&p, policy).unwrap();
     let p = p.to_str().unwrap();
     let r = run_op(&["check", p, "-t", "--include-loopback", "-j"]);
-    assert!(matches!(r.code, Some(0 | 1)), "{}", r.err());
+    assert!(matches!(r.code, Some(0 | 1)), "{}", r.stderr());
     ran_inert(&r, "check -j");
     let hit = json_rows(&r.out)
         .iter()
         .any(|v| v["kind"] == "violation" && v["local_port"] == port);
     let r = run_op(&["check", p, "-t", "--include-loopback"]);
     ran_inert(&r, "check");
-    (hit, r.err())
+    (hit, r.stderr())
 }
 
 // ---------------------------------------------------------------------------
@@ -1234,23 +1181,23 @@ fn a_socket_parked_in_an_scm_rights_message_is_not_a_kernel_socket() {
         let why = row["owner_reason"].as_str().unwrap();
         assert!(why.contains("in flight in unix socket messages"), "{why}");
         assert!(
-            r.err()
+            r.stderr()
                 .contains("have no visible holder, which does not make them kernel sockets"),
             "{}",
-            r.err()
+            r.stderr()
         );
         let line = live_row(&[], port);
         assert!(line.ends_with("[no visible holder]"), "{line}");
     }
     let r = run_op(&["baseline", "-t", "--include-loopback"]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "baseline");
     let rule = r
-        .out()
+        .stdout()
         .lines()
         .find(|l| l.starts_with("allow tcp") && l.contains(&format!(" {port} ")))
         .map(str::to_string)
-        .unwrap_or_else(|| panic!("{}", r.out()));
+        .unwrap_or_else(|| panic!("{}", r.stdout()));
     assert!(!rule.contains("kernel socket"), "{rule}");
     drop(h);
     // In a PID namespace of its own, where every process is visible: the fd
@@ -1272,8 +1219,8 @@ fn a_socket_parked_in_an_scm_rights_message_is_not_a_kernel_socket() {
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .stdin(Stdio::null());
-    let r = bounded(&mut c, Duration::from_secs(60));
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    let r = run_bounded(&mut c, Duration::from_secs(60));
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     let port: u32 = fs::read_to_string(&line)
         .unwrap()
         .split_whitespace()
@@ -1334,8 +1281,8 @@ fn a_socket_held_by_an_io_uring_ring_is_not_a_kernel_socket() {
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .stdin(Stdio::null());
-    let r = bounded(&mut c, Duration::from_secs(60));
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    let r = run_bounded(&mut c, Duration::from_secs(60));
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     let port: u32 = fs::read_to_string(&line)
         .unwrap()
         .split_whitespace()
@@ -1373,19 +1320,19 @@ fn a_child_pid_namespace_sees_no_kernel_sockets() {
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .stdin(Stdio::null());
-        bounded(&mut c, Duration::from_secs(60))
+        run_bounded(&mut c, Duration::from_secs(60))
     };
     let r = inside(&["-j", "-t"]);
-    if r.code != Some(0) && r.err().contains("unshare") {
-        return skip(&format!("cannot create a PID namespace: {}", r.err()));
+    if r.code != Some(0) && r.stderr().contains("unshare") {
+        return skip(&format!("cannot create a PID namespace: {}", r.stderr()));
     }
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     ran_inert(&r, "child pidns JSON");
     let rows = json_rows(&r.out);
     let row = rows
         .iter()
         .find(|v| v["local_port"] == port)
-        .unwrap_or_else(|| panic!("{}", r.out()));
+        .unwrap_or_else(|| panic!("{}", r.stdout()));
     assert_eq!(row["owner"], "no_visible_holder", "{row}");
     assert!(
         row["owner_reason"]
@@ -1394,24 +1341,28 @@ fn a_child_pid_namespace_sees_no_kernel_sockets() {
             .contains("child PID namespace"),
         "{row}"
     );
-    assert!(rows.iter().all(|v| v["owner"] != "kernel"), "{}", r.out());
+    assert!(
+        rows.iter().all(|v| v["owner"] != "kernel"),
+        "{}",
+        r.stdout()
+    );
     let r = inside(&["-t", "-H"]);
     let line = r
-        .out()
+        .stdout()
         .lines()
         .find(|l| l.contains(&format!(":{port} ")))
         .unwrap()
         .to_string();
     assert!(line.ends_with("[no visible holder]"), "{line}");
-    assert!(r.err().contains("child PID namespace"), "{}", r.err());
+    assert!(r.stderr().contains("child PID namespace"), "{}", r.stderr());
     let r = inside(&["baseline", "-t", "--include-loopback"]);
     ran_inert(&r, "child pidns baseline");
-    assert!(!r.out().contains("# kernel socket"), "{}", r.out());
+    assert!(!r.stdout().contains("# kernel socket"), "{}", r.stdout());
     assert!(
-        r.out()
+        r.stdout()
             .contains("# no visible holder: this /proc is a child PID namespace's"),
         "{}",
-        r.out()
+        r.stdout()
     );
 }
 
@@ -1448,15 +1399,15 @@ fn unidentified_namespaces_are_distinct_and_never_widen_a_baseline() {
         fs::write(&link, "").unwrap();
     }
     let r = run_op(&["-H", "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
     let labels: Vec<String> = r
-        .out()
+        .stdout()
         .lines()
         .filter(|l| l.contains(":18080 "))
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(labels, ["?1", "?2"], "{}", r.out());
-    let e = r.err();
+    assert_eq!(labels, ["?1", "?2"], "{}", r.stdout());
+    let e = r.stderr();
     assert!(e.contains("are labelled ?1, ?2"), "{e}");
     assert!(
         e.contains("with no process to read their tables through: rs-a (no process was identified in them: the processes whose namespace links are unreadable without root, listed under ?1, ?2, may be theirs)"),
@@ -1465,8 +1416,8 @@ fn unidentified_namespaces_are_distinct_and_never_widen_a_baseline() {
     // baseline: the unidentified listeners' rules are commented out, so no
     // rule allows port 18080 in every namespace.
     let r = run_op(&["baseline", "--proc-root", tree.arg()]);
-    assert_eq!(r.code, Some(0), "{}", r.err());
-    let out = r.out();
+    assert_eq!(r.code, Some(0), "{}", r.stderr());
+    let out = r.stdout();
     assert!(out.contains("# 1 rule(s) are commented out"), "{out}");
     assert_eq!(
         out.lines().filter(|l| l.contains(" 18080 ")).count(),
@@ -1490,7 +1441,7 @@ fn unidentified_namespaces_are_distinct_and_never_widen_a_baseline() {
         r.code,
         Some(1),
         "the unidentified listeners stay violations: {}",
-        r.out()
+        r.stdout()
     );
 }
 

@@ -27,15 +27,19 @@
 //!   test process) with the rustc of the running toolchain: `hostile_proc`
 //!   (hostile comm/argv/fds), `sock_holder` (one socket of every kind, a
 //!   forked child, a thread with its own fd table).
+//! - `run_bounded(cmd, limit)`: run to completion with stdout/stderr captured
+//!   (`Ran`); a run past `limit` is killed and fails the test (a hang is the
+//!   defect), as does death by a signal.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// The binary under test: `OPENPORTS_BIN` (the static release build, as `make
 /// test` sets it) or the one cargo built for this test run.
@@ -469,4 +473,74 @@ pub fn golden_matches(name: &str, got: &str) -> bool {
         );
     }
     false
+}
+
+/// What a bounded run of the binary produced.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub out: Vec<u8>,
+    pub err: Vec<u8>,
+}
+
+impl Ran {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err).into_owned()
+    }
+}
+
+/// Run `cmd` to completion, killing it (and failing) if it takes longer than
+/// `limit`: a hang is a failure, not a stuck CI job.
+pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Ran {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let pid = child.id() as libc::pid_t;
+    let start = Instant::now();
+    let status = loop {
+        let mut status = 0;
+        // SAFETY: plain syscall on our own child with valid out-pointers.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
+        if r == pid {
+            break status;
+        }
+        assert!(r == 0, "wait4: {}", std::io::Error::last_os_error());
+        if start.elapsed() > limit {
+            // SAFETY: signalling our own, not yet reaped child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut ru);
+            }
+            panic!("{cmd:?} did not finish within {limit:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    drop(child); // already reaped by wait4
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    if libc::WIFSIGNALED(status) {
+        panic!("{cmd:?} killed by signal {}", libc::WTERMSIG(status));
+    }
+    Ran {
+        code,
+        out: t_out.join().unwrap(),
+        err: t_err.join().unwrap(),
+    }
 }
