@@ -111,8 +111,9 @@ Usage: openports [OPTIONS] [FILTER]
   -s, --summary        per namespace, ss -s's counts and the sockets of the
                        tables by protocol and state; then listeners by reach,
                        exposure, namespace and program (-j: NDJSON)
-      --by-process     one line per program: its pids, listening ports, bound
-                       addresses and their reach (-j: one object per program)
+      --by-process     one line per program: its pids, listening ports and the
+                       interfaces and addresses they can be reached on (-j:
+                       one object per program)
 
 Where flags differ from ss: -a with -l shows every state and -4 with -6 both
 families (in ss the last one wins); with neither -a, -l nor a state, listening

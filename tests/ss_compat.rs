@@ -430,6 +430,101 @@ fn summary_counts_match_ss_s() {
     assert_eq!(objs[1]["by_exposure"]["loopback"], 4);
 }
 
+/// `--by-process` names the interfaces and addresses of each verdict: most
+/// exposed first, dual-stack-only IPv4 marked `?`, host ports that publish a
+/// container's socket as `ADDR:PORT`, `+N` past five, the reason where nobody
+/// else can connect; packet and unix sockets by where they take frames.
+#[test]
+fn by_process_says_where_each_program_is_reachable() {
+    let root = common::testdata().join("synth-reach");
+    let o = run(&["--proc-root", root.to_str().unwrap(), "--by-process", "-H"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = |prog: &str| -> String {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(prog))
+            .unwrap_or_else(|| panic!("no {prog} in {out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("dnsmasq"),
+        "dnsmasq 250 udp 53 eth0 93.184.216.34, eth1 10.0.0.4, docker0 172.17.0.1 (public)"
+    );
+    assert_eq!(
+        line("node_exporter"),
+        "node_exporter 240 tcp 8888,9100 tcp 9100: eth0 2a00:1450:4001:81c::10, eth0 ?93.184.216.34, \
+         eth1 ?10.0.0.4, docker0 ?172.17.0.1, eth0 fe80::1 (public); tcp 8888: eth0 fe80::1 (link-local)"
+    );
+    assert_eq!(
+        line("nginx"),
+        "nginx 800 tcp 80,9000 tcp 80: eth0 93.184.216.34:8080, eth0 [2a00:1450:4001:81c::10]:8080, \
+         eth0 172.17.0.2, eth1 10.0.0.4:8080, docker0 172.17.0.1:8080, +1 (public, 3f2a9c0d1e2b); \
+         tcp 9000: loopback only (local, 3f2a9c0d1e2b)"
+    );
+    assert_eq!(
+        line("keepalived-app"),
+        "keepalived-app 230 tcp 5000 address not configured (local)"
+    );
+    assert_eq!(
+        line("rpcbind"),
+        "rpcbind 900 tcp 111; udp 111 no address but loopback (local, iso)"
+    );
+    assert_eq!(
+        line("legacy"),
+        "legacy 950 tcp 7000 addresses unknown (unknown, 4026532800)"
+    );
+
+    let kinds = common::testdata().join("synth-kinds");
+    let o = run(&[
+        "--proc-root",
+        kinds.to_str().unwrap(),
+        "--by-process",
+        "-H",
+        "-0",
+        "-x",
+    ]);
+    let out = stdout(&o);
+    let line = |prog: &str| -> String {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(prog))
+            .unwrap_or_else(|| panic!("no {prog} in {out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        line("tcpdump"),
+        "tcpdump 150 p_raw *:*; p_raw [0]:* every interface (wildcard); no frames (local)"
+    );
+    assert_eq!(
+        line("dhclient"),
+        "dhclient 140 p_dgr ip:eth0 eth0 (interface)"
+    );
+    assert_eq!(
+        line("systemd"),
+        "systemd 1 u_str /run/systemd/private this host (local)"
+    );
+    let j = run(&[
+        "--proc-root",
+        kinds.to_str().unwrap(),
+        "--by-process",
+        "-j",
+        "-0",
+        "-x",
+    ]);
+    for l in stdout(&j).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        for s in v["listening"].as_array().unwrap() {
+            assert_eq!(
+                s["local_addr"], "",
+                "packet and unix sockets have no address: {l}"
+            );
+        }
+    }
+}
+
 #[test]
 fn by_process_on_a_fixture_tree() {
     let root = common::testdata().join("synth-multi-ns");
@@ -438,14 +533,14 @@ fn by_process_on_a_fixture_tree() {
     common::assert_text_eq(
         &stdout(&o),
         "Program           Pids    Listening     Reachable on
-[kernel]                  udp 2049      0.0.0.0 (wildcard, reach private)
-cupsd             200     tcp 631       127.0.0.1 (loopback, reach local)
-dhclient          210     udp 68        0.0.0.0 (wildcard, reach private)
-evil\\x1b[31m\\n)\"x 600     udp 5000      0.0.0.0 (wildcard, reach private)
-nginx             300     tcp 80        0.0.0.0 (wildcard, reach private, 3f2a9c0d1e2b)
-redis-server      400     tcp 6379,6380 127.0.0.1 (loopback, reach local, blue); [::ffff:10.0.0.5] (private, reach private, blue)
-sshd              100,101 tcp 22        0.0.0.0 (wildcard, reach private); [::] (wildcard, reach link-local)
-worker            500     tcp 9000      0.0.0.0 (wildcard, reach private)
+[kernel]                  udp 2049      eth0 192.168.1.5 (private)
+cupsd             200     tcp 631       loopback only (local)
+dhclient          210     udp 68        eth0 192.168.1.5 (private)
+evil\\x1b[31m\\n)\"x 600     udp 5000      eth0 192.168.1.5 (private)
+nginx             300     tcp 80        eth0 172.17.0.2 (private, 3f2a9c0d1e2b)
+redis-server      400     tcp 6379,6380 tcp 6380: veth0 10.0.0.5 (private, blue); tcp 6379: loopback only (local, blue)
+sshd              100,101 tcp 22        eth0 192.168.1.5 (private); eth0 fe80::5 (link-local)
+worker            500     tcp 9000      eth0 192.168.1.5 (private)
 ",
         "--by-process",
     );
@@ -460,6 +555,28 @@ worker            500     tcp 9000      0.0.0.0 (wildcard, reach private)
     assert_eq!(sshd["listening"].as_array().unwrap().len(), 2);
     assert_eq!(sshd["listening"][0]["exposure"], "wildcard");
     assert_eq!(sshd["listening"][0]["reach"], "private");
+    assert_eq!(
+        sshd["listening"][0]["reachable_on"],
+        serde_json::json!([{"iface": "eth0", "addr": "192.168.1.5", "class": "private"}])
+    );
+    let redis = objs.iter().find(|o| o["comm"] == "redis-server").unwrap();
+    let on: Vec<(&serde_json::Value, &serde_json::Value)> = redis["listening"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (&l["local_port"], &l["reachable_on"]))
+        .collect();
+    assert_eq!(
+        on,
+        [
+            (&serde_json::json!(6379), &serde_json::json!([])),
+            (
+                &serde_json::json!(6380),
+                &serde_json::json!([{"iface": "veth0", "addr": "10.0.0.5", "class": "private"}])
+            )
+        ]
+    );
+    assert_eq!(redis["listening"][0]["reach_reason"], "loopback");
     let evil = objs
         .iter()
         .find(|o| o["comm"].as_str().unwrap().starts_with("evil"))

@@ -22,7 +22,7 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
             diagnostics::print_diagnostics(&c, err);
             let mut view = c.view(cfg);
             view.header = cfg.header;
-            render::summary::write_by_process(&view, cfg.format, out)?;
+            render::by_process::write(&view, cfg.format, out)?;
             out.flush()?;
             diagnostics::hidden_notice(&c, &view, err);
             return Ok(Exit::Ok);

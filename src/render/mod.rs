@@ -3,6 +3,7 @@
 
 pub mod addresses;
 pub mod baseline;
+pub mod by_process;
 pub mod check;
 pub mod diagnostics;
 pub mod escape;

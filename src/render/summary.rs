@@ -114,7 +114,7 @@ use std::io::{self, Write};
 use super::escape::{json_str, terminal};
 use super::json::bytes_field;
 use crate::cli::Format;
-use crate::model::socket::{Endpoint, Proto, state_name};
+use crate::model::socket::{Proto, state_name};
 use crate::parse::sockstat::Counters;
 
 /// `ss -s`'s block for one namespace, in its exact layout (tabs and the
@@ -215,7 +215,7 @@ fn counted_json(s: &mut String, key: &str, v: &[(Vec<u8>, usize)]) {
 
 /// What holds a listener, for counting by program: each holder's name (once),
 /// or why there is none.
-fn programs(v: &View<'_>, s: &Socket) -> Vec<Vec<u8>> {
+pub(super) fn programs(v: &View<'_>, s: &Socket) -> Vec<Vec<u8>> {
     let why: &[u8] = match v.owner_kind(s) {
         OwnerKind::Process => {
             let mut names: Vec<Vec<u8>> = Vec::new();
@@ -412,184 +412,4 @@ pub fn write_summary(
         }
     }
     out.write_all(s.as_bytes())
-}
-
-/// One program of `--by-process`.
-struct Prog<'a> {
-    name: Vec<u8>,
-    pids: Vec<u32>,
-    socks: Vec<&'a Socket>,
-}
-
-/// `--by-process`: one line per program holding listeners (by name): its
-/// pids, its listening ports, and the bound addresses with their exposure (and
-/// the namespace, when not the host's).
-pub fn write_by_process(v: &View<'_>, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    let mut progs: Vec<Prog<'_>> = Vec::new();
-    for x in v.sockets.iter().filter(|x| x.is_listening()) {
-        for name in programs(v, x) {
-            let i = match progs.iter().position(|p| p.name == name) {
-                Some(i) => i,
-                None => {
-                    progs.push(Prog {
-                        name: name.clone(),
-                        pids: Vec::new(),
-                        socks: Vec::new(),
-                    });
-                    progs.len() - 1
-                }
-            };
-            let p = &mut progs[i];
-            p.socks.push(x);
-            for (_, o) in v.owners_of(x) {
-                let comm = v.procs.get(&o.pid).map(|i| &i.comm[..]).unwrap_or(b"");
-                if comm == &name[..] && !p.pids.contains(&o.pid) {
-                    p.pids.push(o.pid);
-                }
-            }
-        }
-    }
-    let mut rows: Vec<[String; 4]> = Vec::new();
-    if v.header && format == Format::Table {
-        rows.push(["Program", "Pids", "Listening", "Reachable on"].map(String::from));
-    }
-    let mut line = String::new();
-    // By name (a selection: programs are few).
-    while !progs.is_empty() {
-        let i = (0..progs.len())
-            .min_by(|&a, &b| progs[a].name.cmp(&progs[b].name))
-            .unwrap_or(0);
-        let mut p = progs.swap_remove(i);
-        p.pids.sort_unstable();
-        let pids: Vec<String> = p.pids.iter().map(u32::to_string).collect();
-        line.clear();
-        if format == Format::Json {
-            line.push_str("{\"kind\":\"program\",");
-            bytes_field(&mut line, "comm", &p.name);
-            line.push_str(",\"pids\":[");
-            line.push_str(&pids.join(","));
-            line.push_str("],\"listening\":[");
-            for (i, x) in p.socks.iter().enumerate() {
-                let ns = v.ns(x);
-                line.push_str(if i > 0 {
-                    ",{\"proto\":\""
-                } else {
-                    "{\"proto\":\""
-                });
-                line.push_str(x.proto.name());
-                line.push_str("\",\"family\":\"");
-                line.push_str(x.family.name());
-                line.push_str("\",\"local_addr\":\"");
-                line.push_str(&super::addr_text(x.local.ip));
-                line.push_str("\",\"local_port\":");
-                super::push_u64(&mut line, x.local.port.into());
-                line.push_str(",\"exposure\":\"");
-                line.push_str(v.exposure(x).name());
-                line.push_str("\",\"reach\":\"");
-                line.push_str(v.reach(x).map_or("unknown", |(r, _)| r.name()));
-                line.push_str("\",\"netns\":");
-                line.push_str(&ns.inode.map_or("null".to_string(), |i| i.to_string()));
-                line.push(',');
-                bytes_field(&mut line, "netns_label", ns.label().as_bytes());
-                line.push('}');
-            }
-            line.push_str("]}\n");
-            out.write_all(line.as_bytes())?;
-            continue;
-        }
-        // `tcp 80,443; udp 53`: protocol and port packed in one u32 to sort.
-        let mut keys: Vec<u32> = p
-            .socks
-            .iter()
-            .map(|x| (x.proto as u32) << 16 | u32::from(x.local.port))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut last: Option<u32> = None;
-        for k in keys {
-            let proto = Proto::EVERY
-                .into_iter()
-                .find(|&p| p as u32 == k >> 16)
-                .unwrap_or(Proto::Tcp);
-            match last {
-                Some(l) if l >> 16 == k >> 16 => line.push(','),
-                _ => {
-                    if last.is_some() {
-                        line.push_str("; ");
-                    }
-                    line.push_str(proto.name());
-                    line.push(' ');
-                }
-            }
-            super::push_u64(&mut line, u64::from(k & 0xffff));
-            last = Some(k);
-        }
-        // Addresses grouped by exposure and namespace, in first-seen order.
-        let mut groups: Vec<(String, String, String)> = Vec::new();
-        for x in &p.socks {
-            let ns = v.ns(x);
-            let nsl = if ns.host {
-                String::new()
-            } else {
-                terminal(ns.label().as_bytes())
-            };
-            let mut class = v.exposure(x).name().to_string();
-            if let Some((r, _)) = v.reach(x) {
-                class.push_str(", reach ");
-                class.push_str(r.name());
-            }
-            let mut a = String::new();
-            super::push_endpoint(
-                &mut a,
-                &Endpoint {
-                    ip: x.local.ip,
-                    port: 0,
-                },
-            );
-            a.truncate(a.len() - 2); // ":*"
-            match groups.iter_mut().find(|g| g.0 == class && g.1 == nsl) {
-                Some(g) if g.2.split(", ").any(|x| x == a) => {}
-                Some(g) => {
-                    g.2.push_str(", ");
-                    g.2.push_str(&a);
-                }
-                None => groups.push((class, nsl, a)),
-            }
-        }
-        let mut wher = String::new();
-        for (i, (class, ns, addrs)) in groups.iter().enumerate() {
-            if i > 0 {
-                wher.push_str("; ");
-            }
-            wher.push_str(addrs);
-            wher.push_str(" (");
-            wher.push_str(class);
-            if !ns.is_empty() {
-                wher.push_str(", ");
-                wher.push_str(ns);
-            }
-            wher.push(')');
-        }
-        rows.push([terminal(&p.name), pids.join(","), line.clone(), wher]);
-    }
-    let mut w = [0usize; 4];
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    for r in &rows {
-        line.clear();
-        for (i, c) in r.iter().enumerate() {
-            line.push_str(c);
-            if i < 3 {
-                for _ in c.chars().count()..=w[i] {
-                    line.push(' ');
-                }
-            }
-        }
-        line.push('\n');
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(())
 }
