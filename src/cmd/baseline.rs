@@ -13,28 +13,27 @@ use crate::error::{Error, Exit};
 use crate::model::kinds::{Access, Detail};
 use crate::model::socket::{Proto, Socket};
 use crate::policy::evaluate::is_checked;
-use crate::policy::{self, AccessSel, Addr, NetnsSel, Rule, UserSel};
+use crate::policy::{self, AccessSel, Addr, NetnsSel, Qualifier, Rule, UserSel};
 use crate::proc::ProcRoot;
 use crate::render::baseline::{BaselineRule, write_rules};
 use crate::render::escape::terminal;
 use crate::render::{OwnerKind, View, listeners};
 
-/// The namespace qualifiers that name `s`'s namespace most stably: `netns=host`,
-/// an `ip netns` name, a container id (12 digits, matched as a prefix), or the
-/// namespace inode.
-fn ns_qualifiers(v: &View<'_>, s: &Socket) -> (Option<NetnsSel>, Option<Vec<u8>>) {
+/// The qualifier that names `s`'s namespace most stably: `netns=host`, an
+/// `ip netns` name, a container id (12 digits, matched as a prefix), or the
+/// namespace inode; none when it could not be identified.
+fn ns_qualifier(v: &View<'_>, s: &Socket) -> Option<Qualifier> {
     let ns = v.ns(s);
     if v.scope(s) == "host" {
-        (Some(NetnsSel::Host), None)
+        Some(Qualifier::Netns(NetnsSel::Host))
     } else if let Some(n) = &ns.name {
-        (Some(NetnsSel::Name(n.as_bytes().to_vec())), None)
+        Some(Qualifier::Netns(NetnsSel::Name(n.as_bytes().to_vec())))
     } else if let Some(c) = &ns.container {
-        (
-            None,
-            Some(crate::model::netns::short_id(c).as_bytes().to_vec()),
-        )
+        Some(Qualifier::Container(
+            crate::model::netns::short_id(c).as_bytes().to_vec(),
+        ))
     } else {
-        (ns.inode.map(NetnsSel::Inode), None)
+        ns.inode.map(|i| Qualifier::Netns(NetnsSel::Inode(i)))
     }
 }
 
@@ -44,13 +43,13 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule>
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for s in v.sockets.iter().filter(|s| is_checked(s, include_loopback)) {
-        let (netns, container) = ns_qualifiers(v, s);
+        let ns_qual = ns_qualifier(v, s);
         // The first holder by pid: the parent of forked workers.
         let comm = v
             .owners_of(s)
             .iter()
             .find_map(|(_, o)| v.procs.get(&o.pid))
-            .map(|p| p.comm.clone());
+            .map(|p| Qualifier::Comm(p.comm.clone()));
         let note = match v.owner_kind(s) {
             OwnerKind::Kernel => Some("kernel socket: no process holds it".into()),
             OwnerKind::Hidden => Some("owner hidden from openports".into()),
@@ -65,9 +64,7 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule>
             proto: Some(s.proto),
             ports: policy::Ports::List(vec![(s.local.port, s.local.port)]),
             addr: Addr::Ip(s.local.ip),
-            netns,
-            container,
-            comm,
+            quals: ns_qual.iter().chain(&comm).cloned().collect(),
             ..Rule::default()
         };
         match s.detail.as_deref() {
@@ -78,19 +75,19 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule>
                 rule.name = name.clone();
                 match *access {
                     Access::Group(g) => {
-                        rule.group = Some(match v.groups.get(&g) {
+                        rule.set(Qualifier::Group(match v.groups.get(&g) {
                             Some(n) => UserSel::Name(n.as_bytes().to_vec()),
                             None => UserSel::Uid(g),
-                        })
+                        }));
                     }
                     a => {
-                        rule.access = Some(match a {
+                        rule.set(Qualifier::Access(match a {
                             Access::Netns => AccessSel::Netns,
                             Access::Groups(..) => AccessSel::Group,
                             Access::Owner(_) => AccessSel::Owner,
                             Access::Root | Access::Gone | Access::Unnamed => AccessSel::Root,
                             _ => AccessSel::Anyone,
-                        })
+                        }));
                     }
                 }
             }
@@ -113,7 +110,7 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule>
         // A namespace that could not be identified (a non-root run) cannot be
         // named: a rule without netns= would allow the port in every one.
         let ns = v.ns(s);
-        let disabled = rule.netns.is_none() && rule.container.is_none();
+        let disabled = ns_qual.is_none();
         let note = if disabled {
             Some(format!(
                 "namespace {} could not be identified (run as root): a rule without netns= would allow every namespace{}",

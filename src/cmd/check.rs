@@ -23,7 +23,7 @@ use crate::error::{Error, Exit};
 use crate::model::socket::Socket;
 use crate::parse;
 use crate::policy::evaluate::{evaluate, is_checked};
-use crate::policy::{Policy, Rule, UserSel};
+use crate::policy::{Key, Policy, Qualifier, Rule, UserSel};
 use crate::render::check::{Deleted, Report};
 use crate::render::escape::terminal;
 use crate::render::prometheus::{self, CheckMetrics};
@@ -89,14 +89,18 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     // names here; a fixture tree records paths only.
     if crate::proc::ProcRoot::new(&cfg.root).is_ok_and(|r| r.is_live()) {
         for r in &mut pol.rules {
-            let Some(path) = &r.exe else { continue };
+            let line = r.line;
+            let Some(Qualifier::Exe { path, file }) =
+                r.quals.iter_mut().find(|q| q.key() == Key::Exe)
+            else {
+                continue;
+            };
             match crate::proc::file_id(path) {
-                Ok(id) => r.exe_file = Some(id),
+                Ok(id) => *file = Some(id),
                 Err(e) => crate::render::diag(
                     err,
                     &format!(
-                        "openports: {name}:{}: exe={}: {e}: the rule matches no process",
-                        r.line,
+                        "openports: {name}:{line}: exe={}: {e}: the rule matches no process",
                         terminal(path)
                     ),
                 ),
@@ -114,7 +118,7 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let mut ccfg = listener_config(cfg);
     // user= needs each holder's uid and the user names, which collect reads
     // for the extended output (the output itself follows `cfg`).
-    ccfg.extended |= pol.rules.iter().any(|r| r.user.is_some());
+    ccfg.extended |= pol.rules.iter().any(|r| r.get(Key::User).is_some());
     let c = crate::collect::collect(&ccfg)?;
     crate::render::diagnostics::print_diagnostics(&c, err);
 
@@ -123,7 +127,7 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         && pol
             .rules
             .iter()
-            .any(|r| matches!(r.user, Some(UserSel::Name(_))))
+            .any(|r| matches!(r.get(Key::User), Some(Qualifier::User(UserSel::Name(_)))))
     {
         crate::render::diag(
             err,

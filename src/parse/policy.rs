@@ -2,7 +2,6 @@
 //! per line; see [`crate::policy`]): bytes in, a [`Policy`] or a
 //! [`PolicyError`] (line, column, what was expected) out, no I/O.
 
-use crate::model::reach::Reach;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -16,7 +15,7 @@ use nom::{IResult, Parser};
 
 use crate::model::exposure::Exposure;
 use crate::model::socket::{Family, Proto};
-use crate::policy::{AccessSel, Addr, NetnsSel, Policy, Ports, Rule, UserSel, canonical};
+use crate::policy::{Addr, Key, Policy, Ports, Qualifier, Rule, canonical};
 
 /// A parsed policy: its rules in file order.
 /// Why a policy could not be parsed: where, and what was expected there.
@@ -424,37 +423,20 @@ pub(crate) fn all_digits(v: &[u8]) -> bool {
     !v.is_empty() && v.iter().all(u8::is_ascii_digit)
 }
 
-fn parse_num<T: std::str::FromStr>(v: &[u8]) -> Option<T> {
+pub(crate) fn parse_num<T: std::str::FromStr>(v: &[u8]) -> Option<T> {
     std::str::from_utf8(v).ok()?.parse().ok()
 }
 
-/// A `user=` or `group=` value: a bare number is an id (`None` when out of
-/// range), anything else (a quoted number too) a name.
-fn id_or_name(v: Vec<u8>, quoted: bool) -> Option<UserSel> {
-    if quoted || !all_digits(&v) {
-        return Some(UserSel::Name(v));
-    }
-    parse_num(&v).map(UserSel::Uid)
-}
-
-/// `KEY=VALUE`, applied to `rule`.
+/// `KEY=VALUE`, added to `rule`; the value is [`Qualifier::parse`]d.
 fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
     let (rest, key) = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         .parse(i)
         .or_else(|_: nom::Err<Fail>| fail(i, EXPECT_QUAL))?;
-    let key_lc = key.to_ascii_lowercase();
-    let name = match &key_lc[..] {
-        b"comm" => "comm",
-        b"exe" => "exe",
-        b"user" => "user",
-        b"netns" => "netns",
-        b"container" => "container",
-        b"access" => "access",
-        b"group" => "group",
-        b"reach" => "reach",
-        _ => return fail(i, EXPECT_QUAL),
+    let Some(key) = Key::of(key) else {
+        return fail(i, EXPECT_QUAL);
     };
-    if matches!(name, "access" | "group") && rule.proto != Some(Proto::Unix) {
+    let name = key.name();
+    if key.unix_only() && rule.proto != Some(Proto::Unix) {
         return fail(
             i,
             format!("{name}= only in unix rules (allow unix PATH {name}=…)"),
@@ -464,71 +446,11 @@ fn qualifier<'a>(i: &'a [u8], rule: &mut Rule) -> Res<'a, ()> {
         return fail(rest, format!("'=' and a value after {name}"));
     };
     let (rest, (v, quoted)) = qual_value(rest, name)?;
-    let dup = match name {
-        "comm" => rule.comm.replace(v).is_some(),
-        "exe" => {
-            if v.first() != Some(&b'/') {
-                return fail(&i[name.len() + 1..], "an absolute path after exe=");
-            }
-            rule.exe.replace(v).is_some()
-        }
-        "user" => {
-            let Some(u) = id_or_name(v, quoted) else {
-                return fail(&i[name.len() + 1..], "a uid 0-4294967295");
-            };
-            rule.user.replace(u).is_some()
-        }
-        "netns" => {
-            let n = if quoted {
-                NetnsSel::Name(v)
-            } else if v.eq_ignore_ascii_case(b"host") {
-                NetnsSel::Host
-            } else if all_digits(&v) {
-                match parse_num(&v) {
-                    Some(ino) => NetnsSel::Inode(ino),
-                    None => return fail(&i[name.len() + 1..], "a namespace inode (a u64)"),
-                }
-            } else {
-                NetnsSel::Name(v)
-            };
-            rule.netns.replace(n).is_some()
-        }
-        "access" => {
-            let Some(a) = AccessSel::ALL
-                .into_iter()
-                .find(|a| v.eq_ignore_ascii_case(a.name().as_bytes()))
-            else {
-                return fail(
-                    &i[name.len() + 1..],
-                    "anyone, netns, group, owner or root after access=",
-                );
-            };
-            rule.access.replace(a).is_some()
-        }
-        "group" => {
-            let Some(g) = id_or_name(v, quoted) else {
-                return fail(&i[name.len() + 1..], "a gid 0-4294967295");
-            };
-            rule.group.replace(g).is_some()
-        }
-        "reach" => {
-            let r = std::str::from_utf8(&v)
-                .ok()
-                .and_then(Reach::parse)
-                .filter(|r| *r != Reach::Unknown);
-            match r {
-                Some(r) => rule.reach.replace(r).is_some(),
-                None => {
-                    return fail(
-                        &i[name.len() + 1..],
-                        "a reach after reach=: local, link-local, private or public",
-                    );
-                }
-            }
-        }
-        _ => rule.container.replace(v).is_some(),
+    let q = match Qualifier::parse(key, v, quoted) {
+        Ok(q) => q,
+        Err(expected) => return fail(&i[name.len() + 1..], expected),
     };
-    if dup {
+    if rule.set(q).is_some() {
         return fail(i, format!("at most one {name}= per rule"));
     }
     Ok((rest, ()))

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use super::{AccessSel, Addr, NetnsSel, Ports, Rule, UserSel, canonical};
+use super::{Addr, Ports, Qualifier, Rule, canonical};
 use crate::model::exposure::{Exposure, classify};
 use crate::model::kinds::Access;
 use crate::model::owners::ExeId;
@@ -62,15 +62,11 @@ pub struct UnixFacts<'a> {
     pub group_names: [Option<&'a str>; 2],
 }
 
-fn is_hex_prefix(v: &[u8]) -> bool {
-    v.iter().all(u8::is_ascii_hexdigit)
-}
-
 impl Rule {
     /// Whether the rule names a process (comm=, exe= or user=): it can only match
     /// sockets whose holders are visible.
     pub fn names_process(&self) -> bool {
-        self.comm.is_some() || self.exe.is_some() || self.user.is_some()
+        self.quals.iter().any(Qualifier::names_process)
     }
 
     /// Whether it can only ever match loopback sockets (checked only with
@@ -101,12 +97,14 @@ impl Rule {
             && self.family.is_none_or(|f| f == s.family)
             && self.port_matches(s.port)
             && self.addr_matches(s.ip)
-            && self.netns_matches(&s.netns)
             && self.kind_matches(s)
-            && self
-                .reach
-                .is_none_or(|max| s.reach.is_some_and(|r| r <= max))
-            && (!self.names_process() || s.procs.iter().any(|p| self.proc_matches(p)))
+            && if self.names_process() {
+                s.procs
+                    .iter()
+                    .any(|p| self.quals.iter().all(|q| q.matches(s, Some(p))))
+            } else {
+                self.quals.iter().all(|q| q.matches(s, None))
+            }
     }
 
     /// The parts only unix and packet rules have.
@@ -125,44 +123,7 @@ impl Rule {
             (Some(w), Some(None)) => w == b"all",
             (Some(w), Some(Some(i))) => i == &w[..],
         };
-        name_ok && iface_ok && self.access_ok(s.unix.as_ref())
-    }
-
-    /// `access=` and `group=`: the socket is open to no more than they say.
-    fn access_ok(&self, u: Option<&UnixFacts<'_>>) -> bool {
-        if self.access.is_none() && self.group.is_none() {
-            return true;
-        }
-        let Some(u) = u else { return false };
-        // How wide: 4 anyone, 3 a group, 2 the owner, 1 root, 0 nobody.
-        let rank = match u.access {
-            Access::Anyone | Access::Netns | Access::Unknown(_) => 4,
-            Access::Group(_) | Access::Groups(..) => 3,
-            Access::Owner(_) => 2,
-            Access::Root => 1,
-            Access::Gone | Access::Unnamed => 0,
-        };
-        let access_ok = match self.access {
-            None | Some(AccessSel::Anyone) => true,
-            Some(AccessSel::Netns) => rank <= 3 || u.access == Access::Netns,
-            Some(AccessSel::Group) => rank <= 3,
-            Some(AccessSel::Owner) => rank <= 2,
-            Some(AccessSel::Root) => rank <= 1,
-        };
-        let gids = match u.access {
-            Access::Group(g) => [Some(g), None],
-            Access::Groups(a, b) => [Some(a), Some(b)],
-            _ => [None, None],
-        };
-        let group_ok = match &self.group {
-            None => true,
-            Some(_) if rank <= 2 => true,
-            Some(sel) => gids.iter().zip(u.group_names).any(|(g, n)| match sel {
-                UserSel::Uid(want) => *g == Some(*want),
-                UserSel::Name(want) => g.is_some() && n.is_some_and(|n| n.as_bytes() == &want[..]),
-            }),
-        };
-        access_ok && group_ok
+        name_ok && iface_ok
     }
 
     fn port_matches(&self, port: u16) -> bool {
@@ -182,42 +143,5 @@ impl Rule {
                 ip.is_ipv4() == net.is_ipv4() && mask(ip, len) == net
             }
         }
-    }
-
-    fn netns_matches(&self, n: &NetnsFacts<'_>) -> bool {
-        let ns_ok = match &self.netns {
-            None => true,
-            Some(NetnsSel::Host) => n.host,
-            Some(NetnsSel::Inode(i)) => n.inode == Some(*i),
-            Some(NetnsSel::Name(want)) => n.name.is_some_and(|x| x.as_bytes() == &want[..]),
-        };
-        let container_ok = match &self.container {
-            None => true,
-            Some(want) => n.container.is_some_and(|c| {
-                let c = c.as_bytes();
-                if is_hex_prefix(want) {
-                    c.len() >= want.len() && c[..want.len()].eq_ignore_ascii_case(want)
-                } else {
-                    c == &want[..]
-                }
-            }),
-        };
-        ns_ok && container_ok
-    }
-
-    fn proc_matches(&self, p: &ProcFacts<'_>) -> bool {
-        self.comm.as_ref().is_none_or(|c| p.comm == &c[..])
-            && self.exe.as_ref().is_none_or(|e| match p.exe_id {
-                // The file the kernel runs, never the path it shows: a bind
-                // mount in a private mount namespace makes any path show any
-                // binary, and a deleted or replaced file is not the one named.
-                ExeId::File { dev, ino } => self.exe_file == Some((dev, ino)),
-                ExeId::PathOnly => p.exe == Some(&e[..]),
-                ExeId::Unknown => false,
-            })
-            && self.user.as_ref().is_none_or(|u| match u {
-                UserSel::Uid(uid) => p.uid == Some(*uid),
-                UserSel::Name(n) => p.user.is_some_and(|x| x.as_bytes() == &n[..]),
-            })
     }
 }

@@ -17,8 +17,10 @@
 
 pub mod evaluate;
 pub mod matches;
+pub mod qualifier;
 
-use crate::model::reach::Reach;
+pub use qualifier::{Key, Qualifier};
+
 use std::fmt;
 use std::net::IpAddr;
 
@@ -105,7 +107,8 @@ impl AccessSel {
     }
 }
 
-/// One `allow` line.
+/// One `allow` line: the positional columns (protocol, ports, address, or a
+/// unix rule's name, a packet rule's interface), then its qualifiers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// 1-based line in the policy file (0 for a rule made in code).
@@ -116,28 +119,15 @@ pub struct Rule {
     pub family: Option<Family>,
     pub ports: Ports,
     pub addr: Addr,
-    pub netns: Option<NetnsSel>,
-    /// A container id or a prefix of it, or an LXC container name.
-    pub container: Option<Vec<u8>>,
-    /// `reach=CLASS`: allowed only when the socket's reach is at most CLASS
-    /// (local < link-local < private < public; unknown is above them all).
-    pub reach: Option<Reach>,
-    pub user: Option<UserSel>,
-    pub comm: Option<Vec<u8>>,
-    pub exe: Option<Vec<u8>>,
-    /// The file `exe=` names in our view (device, inode; symlinks followed),
-    /// set by `check` on a live system: what a process's running file is
-    /// compared with. Never parsed or printed.
-    pub exe_file: Option<(u64, u64)>,
     /// `allow unix NAME`: a path or `@abstract` name, a prefix when it ends in
     /// `*`; `None`: `*`.
     pub name: Option<Vec<u8>>,
     /// `allow packet ETHERTYPES IFACE`: an interface, or `all` (bound to every
     /// interface); `None`: any.
     pub iface: Option<Vec<u8>>,
-    pub access: Option<AccessSel>,
-    /// `group=`: the unix socket is open to this group at most.
-    pub group: Option<UserSel>,
+    /// The `KEY=VALUE` qualifiers ([`qualifier`]): at most one per key, in
+    /// [`Key`] order (add them with [`Rule::set`], which keeps it).
+    pub quals: Vec<Qualifier>,
 }
 
 impl Default for Rule {
@@ -149,18 +139,35 @@ impl Default for Rule {
             family: None,
             ports: Ports::Any,
             addr: Addr::Any,
-            netns: None,
-            container: None,
-            reach: None,
-            user: None,
-            comm: None,
-            exe: None,
-            exe_file: None,
             name: None,
             iface: None,
-            access: None,
-            group: None,
+            quals: Vec::new(),
         }
+    }
+}
+
+impl Rule {
+    /// The qualifier with key `k`, if the rule has one.
+    pub fn get(&self, k: Key) -> Option<&Qualifier> {
+        self.quals.iter().find(|q| q.key() == k)
+    }
+
+    /// Add `q` in its place; returns the qualifier of the same key it
+    /// replaces, if any.
+    pub fn set(&mut self, q: Qualifier) -> Option<Qualifier> {
+        match self.quals.binary_search_by_key(&q.key(), Qualifier::key) {
+            Ok(n) => Some(std::mem::replace(&mut self.quals[n], q)),
+            Err(n) => {
+                self.quals.insert(n, q);
+                None
+            }
+        }
+    }
+
+    /// `self` with `q` added (see [`Rule::set`]).
+    pub fn with(mut self, q: Qualifier) -> Rule {
+        self.set(q);
+        self
     }
 }
 
@@ -207,7 +214,7 @@ pub fn quote_value(v: &[u8]) -> String {
 }
 
 /// A name that would read back as a keyword or a number is quoted.
-fn quote_name(v: &[u8]) -> String {
+pub(crate) fn quote_name(v: &[u8]) -> String {
     if all_digits(v) || v.eq_ignore_ascii_case(b"host") {
         let q = quote_value(v);
         if q.starts_with('"') {
@@ -287,45 +294,14 @@ impl fmt::Display for Addr {
 
 impl Rule {
     /// The canonical text in four columns: protocol, ports, address (empty for
-    /// any), qualifiers (`netns= container= user= comm= exe=`, blank-separated).
+    /// any), qualifiers (in [`Key`] order, blank-separated).
     pub fn columns(&self) -> [String; 4] {
         let addr = if self.addr == Addr::Any {
             String::new()
         } else {
             self.addr.to_string()
         };
-        let mut q: Vec<String> = Vec::new();
-        match &self.netns {
-            None => {}
-            Some(NetnsSel::Host) => q.push("netns=host".into()),
-            Some(NetnsSel::Inode(i)) => q.push(format!("netns={i}")),
-            Some(NetnsSel::Name(n)) => q.push(format!("netns={}", quote_name(n))),
-        }
-        if let Some(c) = &self.container {
-            q.push(format!("container={}", quote_value(c)));
-        }
-        if let Some(r) = self.reach {
-            q.push(format!("reach={}", r.name()));
-        }
-        match &self.user {
-            None => {}
-            Some(UserSel::Uid(u)) => q.push(format!("user={u}")),
-            Some(UserSel::Name(n)) => q.push(format!("user={}", quote_name(n))),
-        }
-        if let Some(c) = &self.comm {
-            q.push(format!("comm={}", quote_value(c)));
-        }
-        if let Some(e) = &self.exe {
-            q.push(format!("exe={}", quote_value(e)));
-        }
-        if let Some(a) = self.access {
-            q.push(format!("access={}", a.name()));
-        }
-        match &self.group {
-            None => {}
-            Some(UserSel::Uid(g)) => q.push(format!("group={g}")),
-            Some(UserSel::Name(n)) => q.push(format!("group={}", quote_name(n))),
-        }
+        let q: Vec<String> = self.quals.iter().map(Qualifier::to_string).collect();
         let (ports, addr) = match self.proto {
             Some(Proto::Unix) => (
                 self.name.as_deref().map_or("*".into(), quote_value),
@@ -347,8 +323,8 @@ impl Rule {
 }
 
 impl fmt::Display for Rule {
-    /// The canonical text: `allow PROTO PORTS [ADDRESS] [netns=] [container=]
-    /// [user=] [comm=] [exe=]`. Parses back to the same rule.
+    /// The canonical text: `allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]`.
+    /// Parses back to the same rule.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("allow")?;
         for c in self.columns() {

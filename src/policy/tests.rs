@@ -3,7 +3,54 @@
 use super::matches::*;
 use super::*;
 use crate::model::kinds::Access;
+use crate::model::reach::Reach;
 use crate::parse::policy::{PolicyError, parse};
+
+/// Each qualifier's value, as the assertions below read it.
+impl Rule {
+    fn comm(&self) -> Option<&[u8]> {
+        match self.get(Key::Comm) {
+            Some(Qualifier::Comm(c)) => Some(c),
+            _ => None,
+        }
+    }
+    fn exe(&self) -> Option<&[u8]> {
+        match self.get(Key::Exe) {
+            Some(Qualifier::Exe { path, .. }) => Some(path),
+            _ => None,
+        }
+    }
+    fn container(&self) -> Option<&[u8]> {
+        match self.get(Key::Container) {
+            Some(Qualifier::Container(c)) => Some(c),
+            _ => None,
+        }
+    }
+    fn user(&self) -> Option<UserSel> {
+        match self.get(Key::User) {
+            Some(Qualifier::User(u)) => Some(u.clone()),
+            _ => None,
+        }
+    }
+    fn group(&self) -> Option<UserSel> {
+        match self.get(Key::Group) {
+            Some(Qualifier::Group(g)) => Some(g.clone()),
+            _ => None,
+        }
+    }
+    fn netns(&self) -> Option<NetnsSel> {
+        match self.get(Key::Netns) {
+            Some(Qualifier::Netns(n)) => Some(n.clone()),
+            _ => None,
+        }
+    }
+    fn reach(&self) -> Option<Reach> {
+        match self.get(Key::Reach) {
+            Some(Qualifier::Reach(r)) => Some(*r),
+            _ => None,
+        }
+    }
+}
 
 fn one(src: &str) -> Rule {
     let p = parse(src.as_bytes()).unwrap_or_else(|e| panic!("{src:?}: {e}"));
@@ -59,22 +106,25 @@ allow tcp 5432       container=3f2a9c
             Rule {
                 line: 3,
                 addr: Addr::Ip("0.0.0.0".parse().unwrap()),
-                comm: Some(b"nginx".to_vec()),
+                quals: vec![Qualifier::Comm(b"nginx".to_vec())],
                 ..rule(tcp, Ports::List(vec![(80, 80), (443, 443)]))
             },
             Rule {
                 line: 4,
-                exe: Some(b"/usr/sbin/dhclient".to_vec()),
+                quals: vec![Qualifier::Exe {
+                    path: b"/usr/sbin/dhclient".to_vec(),
+                    file: None
+                }],
                 ..rule(Some(Proto::Udp), Ports::List(vec![(68, 68)]))
             },
             Rule {
                 line: 5,
-                netns: Some(NetnsSel::Host),
+                quals: vec![Qualifier::Netns(NetnsSel::Host)],
                 ..rule(tcp, Ports::List(vec![(8000, 8100)]))
             },
             Rule {
                 line: 6,
-                container: Some(b"3f2a9c".to_vec()),
+                quals: vec![Qualifier::Container(b"3f2a9c".to_vec())],
                 ..rule(tcp, Ports::List(vec![(5432, 5432)]))
             },
         ]
@@ -144,65 +194,52 @@ fn address_forms() {
 #[test]
 fn qualifier_forms() {
     let r = one("allow tcp 22 comm=sshd exe=/usr/sbin/sshd user=root netns=blue container=3f2a9c");
-    assert_eq!(r.comm.as_deref(), Some(&b"sshd"[..]));
-    assert_eq!(r.exe.as_deref(), Some(&b"/usr/sbin/sshd"[..]));
-    assert_eq!(r.user, Some(UserSel::Name(b"root".to_vec())));
-    assert_eq!(r.netns, Some(NetnsSel::Name(b"blue".to_vec())));
-    assert_eq!(r.container.as_deref(), Some(&b"3f2a9c"[..]));
+    assert_eq!(r.comm(), Some(&b"sshd"[..]));
+    assert_eq!(r.exe(), Some(&b"/usr/sbin/sshd"[..]));
+    assert_eq!(r.user(), Some(UserSel::Name(b"root".to_vec())));
+    assert_eq!(r.netns(), Some(NetnsSel::Name(b"blue".to_vec())));
+    assert_eq!(r.container(), Some(&b"3f2a9c"[..]));
     assert_eq!(r.addr, Addr::Any);
-    assert_eq!(one("allow tcp 22 user=33").user, Some(UserSel::Uid(33)));
+    assert_eq!(one("allow tcp 22 user=33").user(), Some(UserSel::Uid(33)));
     assert_eq!(
-        one("allow tcp 22 user=\"33\"").user,
+        one("allow tcp 22 user=\"33\"").user(),
         Some(UserSel::Name(b"33".to_vec()))
     );
-    assert_eq!(one("allow tcp 22 netns=host").netns, Some(NetnsSel::Host));
+    assert_eq!(one("allow tcp 22 netns=host").netns(), Some(NetnsSel::Host));
     assert_eq!(
-        one("allow tcp 22 netns=4026531840").netns,
+        one("allow tcp 22 netns=4026531840").netns(),
         Some(NetnsSel::Inode(4026531840))
     );
     assert_eq!(
-        one("allow tcp 22 netns=\"host\"").netns,
+        one("allow tcp 22 netns=\"host\"").netns(),
         Some(NetnsSel::Name(b"host".to_vec()))
     );
     // Keys are case-insensitive, values are not.
-    assert_eq!(
-        one("allow tcp 22 COMM=Web").comm.as_deref(),
-        Some(&b"Web"[..])
-    );
+    assert_eq!(one("allow tcp 22 COMM=Web").comm(), Some(&b"Web"[..]));
     // An address, then qualifiers; `*` as the address.
     let r = one("allow udp 68 * exe=/usr/sbin/dhclient");
     assert_eq!(r.addr, Addr::Any);
-    assert!(r.exe.is_some());
+    assert!(r.exe().is_some());
 }
 
 #[test]
 fn quoted_values_and_escapes() {
     assert_eq!(
-        one(r#"allow tcp 22 comm="tmux: server""#).comm.as_deref(),
+        one(r#"allow tcp 22 comm="tmux: server""#).comm(),
         Some(&b"tmux: server"[..])
     );
     assert_eq!(
-        one(r#"allow tcp 22 comm="a\"b\\c\n\t\x1b\xff""#)
-            .comm
-            .as_deref(),
+        one(r#"allow tcp 22 comm="a\"b\\c\n\t\x1b\xff""#).comm(),
         Some(&b"a\"b\\c\n\t\x1b\xff"[..])
     );
     // A '#' inside quotes, or inside a bare value, is not a comment.
     assert_eq!(
-        one(r#"allow tcp 22 comm="a # b" # real comment"#)
-            .comm
-            .as_deref(),
+        one(r#"allow tcp 22 comm="a # b" # real comment"#).comm(),
         Some(&b"a # b"[..])
     );
-    assert_eq!(
-        one("allow tcp 22 comm=a#b").comm.as_deref(),
-        Some(&b"a#b"[..])
-    );
+    assert_eq!(one("allow tcp 22 comm=a#b").comm(), Some(&b"a#b"[..]));
     // Bare values are literal: a backslash is a backslash.
-    assert_eq!(
-        one(r"allow tcp 22 comm=a\nb").comm.as_deref(),
-        Some(&b"a\\nb"[..])
-    );
+    assert_eq!(one(r"allow tcp 22 comm=a\nb").comm(), Some(&b"a\\nb"[..]));
 }
 
 #[test]
@@ -347,7 +384,7 @@ fn quote_value_round_trips_any_bytes() {
         let q = quote_value(&v);
         assert!(!q.chars().any(|c| c.is_control()), "{q:?}");
         let r = one(&format!("allow tcp 1 comm={q}"));
-        assert_eq!(r.comm.as_deref(), Some(&v[..]), "{q}");
+        assert_eq!(r.comm(), Some(&v[..]), "{q}");
     }
     assert_eq!(quote_value(b"sshd"), "sshd");
     assert_eq!(quote_value(b"my app"), "\"my app\"");
@@ -649,7 +686,7 @@ fn kinds_rules_parse_and_round_trip() {
     let r = one("allow unix /run/docker.sock group=docker");
     assert_eq!(r.proto, Some(Proto::Unix));
     assert_eq!(r.name.as_deref(), Some(&b"/run/docker.sock"[..]));
-    assert_eq!(r.group, Some(UserSel::Name(b"docker".to_vec())));
+    assert_eq!(r.group(), Some(UserSel::Name(b"docker".to_vec())));
     let r = one("allow packet ip,arp,0x88cc eth0 comm=dhclient");
     assert_eq!(
         r.ports,
@@ -739,9 +776,9 @@ fn match_packet_ethertypes_and_interfaces() {
 #[test]
 fn reach_qualifier_parses_displays_and_matches_at_most_its_class() {
     let r = one("allow tcp 9100 * REACH=Private");
-    assert_eq!(r.reach, Some(Reach::Private));
+    assert_eq!(r.reach(), Some(Reach::Private));
     assert_eq!(r.to_string(), "allow tcp 9100 reach=private");
-    assert_eq!(one(&r.to_string()).reach, Some(Reach::Private));
+    assert_eq!(one(&r.to_string()).reach(), Some(Reach::Private));
     for bad in [
         "allow tcp 1 reach=unknown",
         "allow tcp 1 reach=lan",
@@ -764,4 +801,40 @@ fn reach_qualifier_parses_displays_and_matches_at_most_its_class() {
     // Without reach= the reach does not matter.
     s.reach = Some(Reach::Public);
     assert!(one("allow tcp 9100").matches(&s));
+}
+
+// --- the qualifier seam
+
+#[test]
+fn every_key_is_read_in_any_case_and_written_in_key_order() {
+    for k in Key::ALL {
+        assert_eq!(Key::of(k.name().as_bytes()), Some(k));
+        assert_eq!(Key::of(k.name().to_uppercase().as_bytes()), Some(k));
+    }
+    assert!(Key::ALL.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(Key::of(b"pid"), None);
+    // Written in key order whatever the order they were given in, and equal
+    // to the rule written that way.
+    let r = one("allow unix /x group=adm access=group comm=a");
+    assert_eq!(r.to_string(), "allow unix /x comm=a access=group group=adm");
+    let r = one("allow tcp 1 exe=/x comm=c user=0 reach=local container=ab netns=host");
+    let text = "allow tcp 1 netns=host container=ab reach=local user=0 comm=c exe=/x";
+    assert_eq!(r.to_string(), text);
+    assert_eq!(one(text), r);
+    let keys: Vec<Key> = r.quals.iter().map(Qualifier::key).collect();
+    assert_eq!(keys, Key::ALL[..6]);
+}
+
+#[test]
+fn set_replaces_a_key_and_keeps_the_order() {
+    let mut r = Rule::default()
+        .with(Qualifier::Comm(b"b".to_vec()))
+        .with(Qualifier::Netns(NetnsSel::Host));
+    assert_eq!(r.to_string(), "allow any * netns=host comm=b");
+    assert_eq!(
+        r.set(Qualifier::Comm(b"c".to_vec())),
+        Some(Qualifier::Comm(b"b".to_vec()))
+    );
+    assert_eq!(r.to_string(), "allow any * netns=host comm=c");
+    assert_eq!(r.get(Key::User), None);
 }
