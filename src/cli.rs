@@ -136,7 +136,8 @@ Watch (every namespace, also those that appear later):
       --policy POLICY  print only listeners the policy does not allow, as they
                        appear ('violation'), and their 'closed'; exit status 0
       --count N        stop after N polls
-                       events: present opened closed owners reach; -j: one
+                       events: present opened closed owners reach, with the
+                       Exposure column (exposure/reach:addresses); -j: one
                        object per event with event, time (RFC 3339 UTC), socket.
                        A socket that lives shorter than the interval can be
                        missed. SIGINT, SIGTERM or a closed stdout end it (0).

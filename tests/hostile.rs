@@ -948,6 +948,7 @@ mod property {
                 full_visibility: true,
                 unseen: None,
                 extended: true,
+                exposure_column: false,
                 header: true,
                 color,
                 netns_column: true,

@@ -135,18 +135,28 @@ fn first_poll_prints_present_then_nothing_when_nothing_changes() {
         assert!(is_rfc3339_utc(time), "{l}");
         assert!(rest.trim_start().starts_with("present "), "{l}");
     }
-    // The same rows as the listing, after the two new columns.
-    // The same rows as the listing (which has the Netns column here too).
-    let listing = stdout(&run(&["--proc-root", &root, "-H"]));
-    let ours: Vec<String> = lines[1..]
+    // The same rows as the listing (which has the Netns column here too),
+    // after the two new columns, with the Exposure column of `-e` (exposure
+    // and reach: who can connect) after the peer.
+    let words = |t: String| -> Vec<Vec<String>> {
+        t.lines()
+            .map(|l| l.split_whitespace().map(String::from).collect())
+            .collect()
+    };
+    let listing = words(stdout(&run(&["--proc-root", &root, "-H"])));
+    let extended = words(stdout(&run(&["--proc-root", &root, "-H", "-e"])));
+    let mut ours: Vec<Vec<String>> = lines[1..]
         .iter()
-        .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" "))
+        .map(|l| l.split_whitespace().skip(2).map(String::from).collect())
         .collect();
-    let theirs: Vec<String> = listing
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
-    assert_eq!(ours, theirs);
+    let exposure: Vec<String> = ours.iter_mut().map(|w| w.remove(7)).collect();
+    assert_eq!(ours, listing);
+    let theirs: Vec<String> = extended.iter().map(|w| w[7].clone()).collect();
+    assert_eq!(exposure, theirs);
+    assert!(
+        exposure.iter().any(|e| e.starts_with("wildcard/")),
+        "{exposure:?}"
+    );
 
     let o = run(&[
         "watch",

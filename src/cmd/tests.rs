@@ -187,6 +187,7 @@ fn view(w: &World) -> View<'_> {
         header: true,
         color: false,
         netns_column: true,
+        exposure_column: false,
         reach: None,
     }
 }

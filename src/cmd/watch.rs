@@ -153,8 +153,10 @@ impl Printer<'_> {
     ) -> std::io::Result<()> {
         let view = View {
             sockets: &b.sockets,
-            // One layout for the whole stream: the namespace is always shown.
+            // One layout for the whole stream: the namespace is always shown,
+            // and who can reach each socket (what the events are about).
             netns_column: true,
+            exposure_column: true,
             ..c.view(self.cfg)
         };
         match self.cfg.format {

@@ -91,6 +91,7 @@ impl Snapshot {
             header: cfg.header,
             color: cfg.color,
             netns_column: many || cfg.extended,
+            exposure_column: false,
             reach: self.reach.as_ref(),
         }
     }

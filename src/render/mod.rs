@@ -75,6 +75,9 @@ pub struct View<'a> {
     pub color: bool,
     /// Show the Netns column.
     pub netns_column: bool,
+    /// Show the Exposure column (exposure and reach) without `-e`: `watch`,
+    /// whose events are about who can reach a socket.
+    pub exposure_column: bool,
     /// Addresses and published ports, when something needs reach.
     pub reach: Option<&'a ReachCtx>,
 }

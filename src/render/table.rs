@@ -65,6 +65,8 @@ fn columns(v: &View<'_>) -> Vec<Col> {
     ]);
     if v.extended {
         c.extend([Col::Exposure, Col::Uid, Col::Inode]);
+    } else if v.exposure_column {
+        c.push(Col::Exposure);
     }
     if v.sockets.iter().any(|s| s.proto == Proto::Unix) {
         c.push(Col::Access);
@@ -494,6 +496,7 @@ mod tests {
             header: true,
             color: false,
             netns_column: true,
+            exposure_column: false,
             reach: None,
         };
         let mut buf = String::new();
