@@ -1,5 +1,5 @@
-//! The error type: what stops a run. Warnings that don't stop it are strings in
-//! `tables::Diag`.
+//! The error type: what stops a run. Warnings that don't stop it are
+//! `model::warning::Warning`s, carried in the snapshot.
 
 use std::fmt;
 use std::io;

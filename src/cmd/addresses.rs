@@ -14,9 +14,7 @@ pub fn run_addresses(
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let snap = collect_addresses(cfg)?;
-    for w in &snap.warnings {
-        let _ = writeln!(err, "openports: {w}");
-    }
+    crate::render::diagnostics::print(err, &snap.warnings);
     match cfg.format {
         Format::Table => addresses::table(
             &snap.namespaces,

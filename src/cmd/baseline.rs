@@ -321,14 +321,12 @@ pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> R
     out.write_all(text.as_bytes())?;
     out.flush()?;
     if hidden > 0 {
-        crate::render::diag(
-            err,
-            &format!(
-                "openports: owners of {} may be hidden: {}; their rules name no process",
-                listeners(hidden),
-                c.hidden_reasons.join("; ")
-            ),
-        );
+        let w = crate::model::warning::Warning::HiddenOwners {
+            count: hidden,
+            reasons: c.hidden_reasons.clone(),
+            then: crate::model::warning::HiddenThen::BaselineRules,
+        };
+        crate::render::diagnostics::print(err, &[w]);
     }
     crate::render::diagnostics::unseen_notice(&c, &view, err);
     Ok(Exit::Ok)

@@ -21,13 +21,14 @@ use super::{count_hidden, listener_config};
 use crate::cli::{Command, Config, Format};
 use crate::error::{Error, Exit};
 use crate::model::socket::Socket;
+use crate::model::warning::{HiddenThen, Warning};
 use crate::parse;
 use crate::policy::evaluate::{evaluate, is_checked};
 use crate::policy::{Key, Policy, Qualifier, Rule, UserSel};
+use crate::render::View;
 use crate::render::check::{Deleted, Report};
 use crate::render::escape::terminal;
 use crate::render::prometheus::{self, CheckMetrics};
-use crate::render::{View, listeners};
 
 /// A policy larger than this is refused (a policy is a few hundred lines).
 const MAX_POLICY: u64 = 16 << 20;
@@ -88,6 +89,7 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     // On a live system exe= compares the running file with the file the path
     // names here; a fixture tree records paths only.
     if crate::proc::ProcRoot::new(&cfg.root).is_ok_and(|r| r.is_live()) {
+        let policy = path.as_os_str().as_encoded_bytes();
         for r in &mut pol.rules {
             let line = r.line;
             let Some(Qualifier::Exe { path, file }) =
@@ -97,13 +99,15 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             };
             match crate::proc::file_id(path) {
                 Ok(id) => *file = Some(id),
-                Err(e) => crate::render::diag(
-                    err,
-                    &format!(
-                        "openports: {name}:{line}: exe={}: {e}: the rule matches no process",
-                        terminal(path)
-                    ),
-                ),
+                Err(error) => {
+                    let w = Warning::ExeUnreadable {
+                        policy: policy.to_vec(),
+                        line,
+                        exe: path.clone(),
+                        error,
+                    };
+                    crate::render::diagnostics::print(err, &[w]);
+                }
             }
         }
     }
@@ -129,13 +133,8 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             .iter()
             .any(|r| matches!(r.get(Key::User), Some(Qualifier::User(UserSel::Name(_)))))
     {
-        crate::render::diag(
-            err,
-            &format!(
-                "openports: no user names in {}: rules with user=NAME cannot match",
-                terminal(cfg.passwd.as_os_str().as_encoded_bytes())
-            ),
-        );
+        let passwd = cfg.passwd.as_os_str().as_encoded_bytes().to_vec();
+        crate::render::diagnostics::print(err, &[Warning::NoUserNames { passwd }]);
     }
     let view = c.view(cfg);
 
@@ -215,14 +214,12 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         Err(e) => return Err(Error::Output(e)),
     }
     if hidden > 0 {
-        crate::render::diag(
-            err,
-            &format!(
-                "openports: owners of {} may be hidden: {}; rules naming a process (comm=, exe=, user=) cannot match them",
-                listeners(hidden),
-                c.hidden_reasons.join("; ")
-            ),
-        );
+        let w = Warning::HiddenOwners {
+            count: hidden,
+            reasons: c.hidden_reasons.clone(),
+            then: HiddenThen::CheckRules,
+        };
+        crate::render::diagnostics::print(err, &[w]);
     }
     crate::render::diagnostics::unseen_notice(&c, &view, err);
     Ok(exit)

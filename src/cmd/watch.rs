@@ -274,12 +274,13 @@ pub fn run_watch(
         };
         let time = rfc3339(SystemTime::now());
         // A warning is printed when it first appears, not every poll.
-        for w in &cur.c.warnings {
+        let now = diagnostics::lines(&cur.c.warnings);
+        for w in &now {
             if !warned.contains(w) {
-                let _ = writeln!(err, "openports: {}", w);
+                diagnostics::print_line(err, w);
             }
         }
-        warned.clone_from(&cur.c.warnings);
+        warned = now;
         if prev.is_none() {
             let view = cur.c.view(cfg);
             diagnostics::hidden_notice(&cur.c, &view, err);

@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 
 use crate::collect::netdir::NetDir;
 use crate::model::reach::{AddrFiles, NsAddrs, route_row};
+use crate::model::warning::Warning;
 use crate::parse::addrs::FibTrie;
 use crate::parse::lines::{Line, scan};
 use crate::proc::ProcRoot;
@@ -20,13 +21,14 @@ fn small(
     src: &ProcRoot,
     dir: &NetDir,
     name: &str,
-    warn: &mut Vec<String>,
+    warn: &mut Vec<Warning>,
 ) -> (Option<Vec<u8>>, bool) {
     match dir.read_capped(src, name, SMALL_CAP) {
         Ok(b) => (Some(b), false),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (None, false),
-        Err(e) => {
-            warn.push(format!("{}: cannot read: {e}", dir.shown(src, name)));
+        Err(error) => {
+            let path = dir.shown(src, name);
+            warn.push(Warning::Unreadable { path, error });
             (None, true)
         }
     }
@@ -37,15 +39,16 @@ fn stream(
     src: &ProcRoot,
     dir: &NetDir,
     name: &str,
-    warn: &mut Vec<String>,
+    warn: &mut Vec<Warning>,
     f: &mut dyn FnMut(usize, &[u8]),
 ) -> bool {
     let file = match dir.open(src, name) {
         Ok(Some(file)) => file,
         Ok(None) => return false,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return false,
-        Err(e) => {
-            warn.push(format!("{}: cannot read: {e}", dir.shown(src, name)));
+        Err(error) => {
+            let path = dir.shown(src, name);
+            warn.push(Warning::Unreadable { path, error });
             return false;
         }
     };
@@ -61,8 +64,9 @@ fn stream(
     }
     match r {
         Ok(()) => true,
-        Err(e) => {
-            warn.push(format!("{}: read failed: {e}", dir.shown(src, name)));
+        Err(error) => {
+            let path = dir.shown(src, name);
+            warn.push(Warning::ReadFailed { path, error });
             false
         }
     }
@@ -72,7 +76,7 @@ fn stream(
 /// `sys/net/ipv6/bindv6only` is read when it answers for this namespace: for
 /// our own `net` and for a thread that entered the namespace (net sysctls
 /// answer for the opener's namespace); through a member's `net/`, unknown.
-pub fn read_files(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<String>) -> AddrFiles {
+pub fn read_files(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<Warning>) -> AddrFiles {
     let order = src.byte_order();
     let (if_inet6, if_inet6_unreadable) = small(src, dir, "if_inet6", warn);
     let mut trie = FibTrie::default();
@@ -104,7 +108,7 @@ pub fn read_files(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<String>) -> AddrF
 /// malformed lines become warnings naming file and line.
 ///
 /// [`NetFile::Addrs`]: super::plan::NetFile::Addrs
-pub fn read_netdir(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<String>) -> NsAddrs {
+pub fn read_netdir(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<Warning>) -> NsAddrs {
     let files = read_files(src, dir, warn);
     let (ns, bad) = NsAddrs::from_files(&files);
     // `bad` comes file by file: at most MAX_WARNINGS lines of each, then a count.
@@ -114,13 +118,13 @@ pub fn read_netdir(src: &ProcRoot, dir: &NetDir, warn: &mut Vec<String>) -> NsAd
         let n = bad[k..].iter().take_while(|b| b.0 == file).count();
         let path = dir.shown(src, file);
         for (_, line, e) in &bad[k..k + n.min(MAX_WARNINGS)] {
-            warn.push(format!("{path}:{line}: {e}"));
+            warn.push(crate::collect::tables::malformed(&path, *line, e));
         }
         if n > MAX_WARNINGS {
-            warn.push(format!(
-                "{path}: {} more malformed lines skipped",
-                n - MAX_WARNINGS
-            ));
+            warn.push(Warning::MoreMalformed {
+                path,
+                count: n - MAX_WARNINGS,
+            });
         }
         k += n;
     }
@@ -178,26 +182,15 @@ pub fn firewall_notice(
     src: &ProcRoot,
     list: &[crate::model::netns::Netns],
     addrs: &[Option<NsAddrs>],
-) -> Option<String> {
-    let mut seen: Vec<String> = Vec::new();
+) -> Option<Warning> {
+    let mut tables = Vec::new();
     for (ns, a) in list.iter().zip(addrs) {
         if let Some(a) = a
             && !a.firewall.is_empty()
         {
-            seen.push(format!(
-                "{} in {}",
-                a.firewall.join("/"),
-                crate::render::escape::terminal(ns.label().as_bytes())
-            ));
+            tables.push((a.firewall.clone(), ns.label()));
         }
     }
-    if addrs.iter().any(Option::is_some) && nf_tables_loaded(src) {
-        seen.push("nf_tables loaded".into());
-    }
-    (!seen.is_empty()).then(|| {
-        format!(
-            "a firewall is active ({}): reach is what the kernel would accept if no firewall drops it; the rules are not in /proc",
-            seen.join(", ")
-        )
-    })
+    let nf_tables = addrs.iter().any(Option::is_some) && nf_tables_loaded(src);
+    (!tables.is_empty() || nf_tables).then_some(Warning::Firewall { tables, nf_tables })
 }

@@ -3,13 +3,14 @@
 
 use std::io;
 
+use crate::model::warning::Warning;
+
 use super::execute::Findings;
 use super::namespaces::Discovery;
 use super::owners::{self, WalkPart};
 use crate::model::netns::NsId;
 use crate::model::owners::OwnerIndex;
 use crate::model::socket::Socket;
-use crate::render;
 
 /// What one job found.
 #[derive(Debug)]
@@ -17,7 +18,7 @@ pub enum Found {
     /// One slice of the fd walk.
     Owners(WalkPart),
     /// Something to tell the user (printed once, in job order).
-    Warning(String),
+    Warning(Warning),
     /// The addresses of one namespace.
     Addrs(NsId, Box<crate::model::reach::NsAddrs>),
     /// A namespace that no process is in could not be entered.
@@ -30,7 +31,7 @@ pub enum Found {
 pub struct Assembled {
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Per namespace (by id), when its address files were read.
     pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
 }
@@ -66,25 +67,17 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
                 a.addrs[ns] = Some(*x);
             }
             Found::NotEntered(ns, e) => {
-                failed.push(render::escape::terminal(
-                    disc.list[ns as usize].label().as_bytes(),
-                ));
+                failed.push(disc.list[ns as usize].label());
                 first_err.get_or_insert(e);
             }
         }
     }
-    if let Some(e) = first_err {
-        let hint = if e.raw_os_error() == Some(libc::EPERM) {
-            " (entering a namespace needs root)"
-        } else {
-            ""
-        };
-        a.warnings.push(format!(
-            "{} network namespace(s) with no process could not be entered: {}: {e}{hint}{}",
-            failed.len(),
-            failed.join(", "),
-            super::unplaced_note(&disc.list)
-        ));
+    if let Some(error) = first_err {
+        a.warnings.push(Warning::NamespaceNotEnterable {
+            namespaces: failed,
+            error,
+            unplaced: super::unplaced(&disc.list),
+        });
     }
     let mut rank = vec![0u32; disc.list.len()];
     for (pos, &id) in disc.order.iter().enumerate() {

@@ -17,7 +17,7 @@ use super::namespaces;
 use super::netdir::NetDir;
 use super::owners;
 use super::plan::{Entry, Job, NetFile};
-use super::tables::{self, Diag};
+use super::tables;
 use crate::model::socket::Socket;
 use crate::proc::ProcRoot;
 
@@ -179,7 +179,7 @@ fn read_file(
     out: &mut Vec<Found>,
     rows: &mut Vec<Socket>,
 ) {
-    let mut diag = Diag::default();
+    let mut diag = Vec::new();
     let (src, filter) = (ctx.src, ctx.filter);
     match file {
         NetFile::Inet(t) => tables::read_inet(src, dir, ns, t, filter, &mut diag, rows),
@@ -190,11 +190,11 @@ fn read_file(
         NetFile::Packet => kinds::read_packet(src, dir, ns, filter, &mut diag, rows),
         NetFile::Unix => kinds::read_unix(src, dir, ns, filter.all_states(), &mut diag, rows),
         NetFile::Addrs => {
-            let a = super::addrs::read_netdir(src, dir, &mut diag.warnings);
+            let a = super::addrs::read_netdir(src, dir, &mut diag);
             out.push(Found::Addrs(ns, Box::new(a)));
         }
     }
-    out.extend(diag.warnings.into_iter().map(Found::Warning));
+    out.extend(diag.into_iter().map(Found::Warning));
 }
 
 /// Enter each target on a thread of its own and read `files` there.

@@ -9,9 +9,9 @@ use std::ops::ControlFlow;
 
 use crate::collect::filter::Filter;
 use crate::collect::netdir::NetDir;
-use crate::collect::tables::Diag;
 use crate::model::kinds::{Access, Detail, FileMode};
 use crate::model::socket::{Endpoint, Family, Proto, Socket, state};
+use crate::model::warning::Warning;
 use crate::parse::inet::LineError;
 use crate::parse::kinds::{
     IfFile, UNIX_NAME_MAX, ifindex_names, packet_line, sctp_assoc_line, sctp_ep_line, unix_line,
@@ -26,24 +26,32 @@ const MAX_WARNINGS: usize = 10;
 
 /// What [`scan_rows`] calls for each data line: (line number, line, the
 /// file as shown in warnings, where warnings go).
-type RowFn<'a> = dyn FnMut(usize, &[u8], &str, &mut Diag) -> Result<(), LineError> + 'a;
+type RowFn<'a> = dyn FnMut(usize, &[u8], &[u8], &mut Vec<Warning>) -> Result<(), LineError> + 'a;
 
 /// Scan the data lines of `file` of `dir` (line 1 is the header). A missing
 /// file is not an error (no SCTP module, no packet sockets support); an
 /// unreadable one, an overlong or a malformed line is a warning naming
 /// `path:line`.
-fn scan_rows(src: &ProcRoot, dir: &NetDir, file: &str, diag: &mut Diag, row: &mut RowFn<'_>) {
+fn scan_rows(
+    src: &ProcRoot,
+    dir: &NetDir,
+    file: &str,
+    diag: &mut Vec<Warning>,
+    row: &mut RowFn<'_>,
+) {
     let shown = dir.shown(src, file);
     let f = match dir.open(src, file) {
         Ok(Some(f)) => f,
         Ok(None) => return,
-        Err(e) => return diag.warn(format!("{shown}: cannot read: {e}")),
+        Err(error) => {
+            return diag.push(Warning::Unreadable { path: shown, error });
+        }
     };
     let mut bad = 0usize;
-    let mut complain = |d: &mut Diag, msg: String| {
+    let mut complain = |d: &mut Vec<Warning>, w: Warning| {
         bad += 1;
         if bad <= MAX_WARNINGS {
-            d.warn(msg);
+            d.push(w);
         }
     };
     let mut f = std::io::Read::take(f, crate::collect::tables::MAX_TABLE);
@@ -53,28 +61,33 @@ fn scan_rows(src: &ProcRoot, dir: &NetDir, file: &str, diag: &mut Diag, row: &mu
             Line::Text(1, t) if crate::collect::tables::is_header(t) => {}
             Line::TooLong(n) => complain(
                 diag,
-                format!("{shown}:{n}: line longer than {MAX_LINE} bytes"),
+                Warning::LineTooLong {
+                    path: shown.clone(),
+                    line: n,
+                    max: MAX_LINE,
+                },
             ),
             Line::Text(_, t) if t.iter().all(|&b| b == b' ' || b == b'\r') => {}
             Line::Text(n, t) => {
                 if let Err(e) = row(n, t, &shown, diag) {
-                    complain(diag, format!("{shown}:{n}: {e}"));
+                    complain(diag, crate::collect::tables::malformed(&shown, n, &e));
                 }
             }
         }
         ControlFlow::Continue(())
     });
-    if let Err(e) = r {
-        diag.warn(format!("{shown}: read failed: {e}"));
+    if let Err(error) = r {
+        let path = shown.clone();
+        diag.push(Warning::ReadFailed { path, error });
     }
     if let Some(w) = crate::collect::tables::cut_warning(&f, &shown) {
-        diag.warn(w);
+        diag.push(w);
     }
     if bad > MAX_WARNINGS {
-        diag.warn(format!(
-            "{shown}: {} more malformed lines skipped",
-            bad - MAX_WARNINGS
-        ));
+        diag.push(Warning::MoreMalformed {
+            path: shown,
+            count: bad - MAX_WARNINGS,
+        });
     }
 }
 
@@ -133,7 +146,7 @@ pub fn read_packet(
     dir: &NetDir,
     ns: u32,
     filter: &Filter,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
     out: &mut Vec<Socket>,
 ) {
     let mut names: Option<Vec<(u32, Vec<u8>)>> = None;
@@ -185,7 +198,7 @@ pub fn read_unix(
     dir: &NetDir,
     ns: u32,
     all: bool,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
     out: &mut Vec<Socket>,
 ) {
     // (line number, name length) of the previous row, and line numbers by inode.
@@ -194,8 +207,8 @@ pub fn read_unix(
     // repeated whole is a non-atomic read (the kernel resumes by position;
     // the copy is dropped with the others'), one that differs is not.
     let mut seen: Vec<(u64, u64, usize)> = Vec::new();
-    let mut table = String::new();
-    let mut hints: Vec<(usize, String)> = Vec::new();
+    let mut table: Vec<u8> = Vec::new();
+    let mut hints: Vec<(usize, (Vec<u8>, usize))> = Vec::new();
     scan_rows(src, dir, "unix", diag, &mut |n, line, shown, _| {
         let r = unix_line(line);
         let tail_of_prev = matches!(prev, Some((pn, plen)) if pn + 1 == n && plen + 1 + line.len() <= UNIX_NAME_MAX);
@@ -210,7 +223,7 @@ pub fn read_unix(
             seen.push((r.inode, h, n));
         }
         if table.is_empty() {
-            table = shown.to_string();
+            table = shown.to_vec();
         }
         let listening = r.listening();
         let reachable = listening || (r.st == 1 && r.name.is_some());
@@ -228,7 +241,7 @@ pub fn read_unix(
             }
         };
         if tail_of_prev && r.inode != 0 {
-            hints.push((out.len(), format!("{shown}:{n}")));
+            hints.push((out.len(), (shown.to_vec(), n)));
         }
         let mut s = row_socket(ns, Proto::Unix, Family::Unix, st, 0, r.inode);
         let access = match r.name {
@@ -262,10 +275,12 @@ pub fn read_unix(
         let first = rows.next().map_or((0, 0), |e| (e.1, e.2));
         if let Some(other) = rows.find(|e| e.1 != first.0) {
             warned += 1;
-            diag.warn(format!(
-                "{table}:{}: inode {} is also on line {} with other fields: a socket name with a newline may be forging rows",
-                other.2, w[0], first.1
-            ));
+            diag.push(Warning::ForgedRows {
+                path: table.clone(),
+                line: other.2,
+                inode: w[0],
+                first: first.1,
+            });
         }
     }
     for (ix, hint) in hints {
@@ -306,7 +321,7 @@ pub fn read_sctp(
     ns: u32,
     assocs: bool,
     filter: &Filter,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
     out: &mut Vec<Socket>,
 ) {
     scan_rows(src, dir, "sctp/eps", diag, &mut |_, line, _, _| {
@@ -533,7 +548,7 @@ pub fn resolve_unix(
     owners: Option<&crate::model::owners::OwnerIndex>,
     ns_pids: &dyn Fn(u32) -> Option<u32>,
     full_visibility: bool,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
 ) {
     let mut cache = DirCache::new();
     for s in sockets.iter_mut().filter(|s| s.proto == Proto::Unix) {
@@ -548,19 +563,16 @@ pub fn resolve_unix(
         else {
             continue;
         };
-        if let Some(hint) = forged_hint.as_deref()
+        if let Some((path, line)) = forged_hint.as_ref()
             && owners.is_some()
             && holder.is_none()
         {
-            let seen = if full_visibility {
-                ""
-            } else {
-                " that could be read"
-            };
-            diag.warn(format!(
-                "{hint}: this row may be forged: it could be the end of the previous row's socket name (a name may contain a newline), and no process{seen} holds inode {}",
-                s.inode
-            ));
+            diag.push(Warning::MaybeForged {
+                path: path.clone(),
+                line: *line,
+                inode: s.inode,
+                full_visibility,
+            });
             *access =
                 Access::Unknown("this row may be forged by a newline in another socket's name");
             continue;

@@ -35,6 +35,7 @@ use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
 use crate::model::reach::{Reach, ReachCtx, SockRef};
 use crate::model::socket::{Proto, Socket};
+use crate::model::warning::{HiddenReason, Names, Warning};
 use crate::parse;
 use crate::proc::{self, ProcRoot, sys};
 use crate::render::{self, View};
@@ -42,7 +43,6 @@ use assemble::assemble;
 use execute::{Ctx, execute};
 use filter::Filter;
 use netdir::NetDir;
-use tables::Diag;
 
 /// A passwd or group file larger than this is refused (a big directory has a
 /// few MiB).
@@ -62,12 +62,13 @@ pub struct Snapshot {
     pub groups: HashMap<u32, String>,
     pub full_visibility: bool,
     /// Why owners may be hidden (empty when everything was visible).
-    pub hidden_reasons: Vec<String>,
+    pub hidden_reasons: Vec<HiddenReason>,
     /// Why sockets without a holder are not called kernel sockets although
     /// every fd was read (see `owners::unseen_holders`).
     pub unseen: Option<String>,
-    /// Warnings to print once (malformed lines, unreadable files).
-    pub warnings: Vec<String>,
+    /// Warnings to print once (malformed lines, unreadable files), in the
+    /// order they were found (the order of the plan's jobs).
+    pub warnings: Vec<Warning>,
     /// Addresses and published ports, read when something needs reach.
     pub reach: Option<ReachCtx>,
     /// The namespaces `-N` selected (every one without `-N`).
@@ -119,7 +120,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         src: &src,
         filter: &filter,
     };
-    let mut diag = Diag::default();
+    let mut diag: Vec<Warning> = Vec::new();
     let (planned, found) = execute(&ctx, workers, |queue| {
         // Our own namespace's tables (usually the biggest) need no discovery:
         // they are read at once, while processes are listed.
@@ -164,7 +165,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
     });
     let (pids, disc, sel, want_owners) = planned.map_err(fatal)?;
     let mut a = assemble(&disc, found, want_owners);
-    diag.warnings.append(&mut a.warnings);
+    diag.append(&mut a.warnings);
     let mut sockets = a.sockets;
     let mut owners = a.owners;
 
@@ -187,21 +188,16 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         );
         if ix.denied > 0 || disc.unreadable > 0 {
             full_visibility = false;
-            hidden_reasons.push(format!(
-                "the fds of {} processes could not be read{}",
-                ix.denied.max(disc.unreadable),
-                if euid != 0 {
-                    " (not running as root: run as root to see them)"
-                } else {
-                    " (no ptrace access: missing CAP_SYS_PTRACE, a user namespace, or an LSM)"
-                }
-            ));
+            hidden_reasons.push(HiddenReason::FdsUnreadable {
+                processes: ix.denied.max(disc.unreadable),
+                root: euid == 0,
+            });
         }
         if hidepid && euid != 0 {
             full_visibility = false;
-            hidden_reasons.push(format!(
-                "{shown_root} is mounted with hidepid, so other users' processes are invisible"
-            ));
+            hidden_reasons.push(HiddenReason::Hidepid {
+                root: cfg.root.as_os_str().as_encoded_bytes().to_vec(),
+            });
         }
         if full_visibility
             && sockets
@@ -251,22 +247,12 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
     let needs_users =
         unix_names || (owners.is_some() && (cfg.extended || cfg.format == Format::Json));
     let users = if needs_users {
-        read_names(
-            &cfg.passwd,
-            "/etc/passwd",
-            "users are shown as uids",
-            &mut diag,
-        )
+        read_names(&cfg.passwd, "/etc/passwd", Names::Users, &mut diag)
     } else {
         HashMap::new()
     };
     let groups = if unix_names {
-        read_names(
-            &cfg.group,
-            "/etc/group",
-            "groups are shown as gids",
-            &mut diag,
-        )
+        read_names(&cfg.group, "/etc/group", Names::Groups, &mut diag)
     } else {
         HashMap::new()
     };
@@ -274,7 +260,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         let mut found = std::mem::take(&mut a.addrs);
         found.resize(disc.list.len(), None);
         if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
-            diag.warn(w);
+            diag.push(w);
         }
         let mut reach = ReachCtx::new(found, &sockets);
         if let Some(ix) = owners.as_ref() {
@@ -292,16 +278,10 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
     }
     let anonymous = disc.list.iter().filter(|n| n.inode.is_none()).count();
     if anonymous > 0 && disc.unreadable > 0 {
-        diag.warn(format!(
-            "the namespace links of {} processes are not readable (not root): {anonymous} network namespace(s) were told apart by /proc/PID/net alone, have no inode (netns null) and no name, and are labelled {}",
-            disc.unreadable,
-            disc.list
-                .iter()
-                .filter(|n| n.inode.is_none())
-                .map(|n| n.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        diag.push(Warning::AnonymousNamespaces {
+            processes: disc.unreadable,
+            labels: unplaced(&disc.list),
+        });
     }
     Ok(Snapshot {
         namespaces: disc.list,
@@ -313,7 +293,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         full_visibility,
         hidden_reasons,
         unseen,
-        warnings: diag.warnings,
+        warnings: diag,
         reach,
         selected: sel,
     })
@@ -326,7 +306,7 @@ pub struct AddrSnapshot {
     pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
     /// The namespaces `-N` selected (all without `-N`).
     pub selected: Vec<bool>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// The address files of the namespaces `-N` selects, through the engine with
@@ -353,8 +333,8 @@ pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
 fn read_names(
     path: &std::path::Path,
     default: &str,
-    then: &str,
-    diag: &mut Diag,
+    names: Names,
+    diag: &mut Vec<Warning>,
 ) -> HashMap<u32, String> {
     match proc::read_regular(path, MAX_PASSWD) {
         Ok(p) => parse::passwd::passwd_names(&p),
@@ -364,11 +344,12 @@ fn read_names(
         {
             HashMap::new()
         }
-        Err(e) => {
-            diag.warn(format!(
-                "cannot read {}: {e}: {then}",
-                render::escape::terminal(path.as_os_str().as_encoded_bytes())
-            ));
+        Err(error) => {
+            diag.push(Warning::NamesUnreadable {
+                path: path.as_os_str().as_encoded_bytes().to_vec(),
+                error,
+                names,
+            });
             HashMap::new()
         }
     }
@@ -387,22 +368,14 @@ pub(crate) fn ns_dir(src: &ProcRoot, ns: &Netns) -> Option<String> {
     }
 }
 
-/// When some processes could not be placed by their namespace link (a non-root
-/// run), "a namespace with no process" only means none was identified in it:
-/// its processes may be among those of the unidentified namespaces.
-pub(crate) fn unplaced_note(list: &[Netns]) -> String {
-    let anon: Vec<String> = list
-        .iter()
+/// The labels of the namespaces told apart without an inode (their
+/// processes' namespace links are unreadable without root): "a namespace with
+/// no process" then only means none was identified in it.
+pub(crate) fn unplaced(list: &[Netns]) -> Vec<String> {
+    list.iter()
         .filter(|n| n.inode.is_none())
         .map(|n| n.label())
-        .collect();
-    if anon.is_empty() {
-        return String::new();
-    }
-    format!(
-        " (no process was identified in them: the processes whose namespace links are unreadable without root, listed under {}, may be theirs)",
-        anon.join(", ")
-    )
+        .collect()
 }
 
 #[cfg(test)]
@@ -417,6 +390,54 @@ mod tests {
         };
         let s = collect_with(&cfg, workers).unwrap();
         format!("{:?}\n{:?}\n{:?}", s.sockets, s.owners, s.warnings)
+    }
+
+    fn collected(args: &[&str]) -> Snapshot {
+        match cli::parse_from(args.iter().copied()) {
+            Ok(Parsed::Run(cfg)) => collect_with(&cfg, 2).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn fixture(name: &str) -> String {
+        format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A malformed row is a typed warning naming the file, line and column,
+    /// an overlong one names its line; the file's path is the raw bytes.
+    #[test]
+    fn malformed_lines_are_typed_warnings_with_path_line_and_column() {
+        let root = fixture("synth-malformed");
+        let s = collected(&["--proc-root", &root, "-a"]);
+        let tcp = format!("{root}/net/tcp").into_bytes();
+        assert!(
+            s.warnings.iter().any(|w| matches!(w,
+                Warning::MalformedLine { path, line: 3, column: 7, expected }
+                    if *path == tcp && expected.contains("local ADDR:PORT"))),
+            "{:?}",
+            s.warnings
+        );
+        assert!(
+            s.warnings.iter().any(|w| matches!(w,
+                Warning::LineTooLong { path, line: 6, max: 4096 } if *path == tcp)),
+            "{:?}",
+            s.warnings
+        );
+    }
+
+    /// An unreadable passwd file is one typed warning with its path and error.
+    #[test]
+    fn an_unreadable_passwd_file_is_a_names_warning() {
+        let root = fixture("linux-6.18-x86_64");
+        let missing = format!("{root}/no-such-passwd");
+        let s = collected(&["--proc-root", &root, "-e", "--passwd", &missing]);
+        assert!(
+            s.warnings.iter().any(|w| matches!(w,
+                Warning::NamesUnreadable { path, error, names: Names::Users }
+                    if *path == missing.as_bytes() && error.kind() == std::io::ErrorKind::NotFound)),
+            "{:?}",
+            s.warnings
+        );
     }
 
     /// The snapshot does not depend on how many workers read it: the same

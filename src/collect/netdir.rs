@@ -68,13 +68,14 @@ pub enum NetDir {
 }
 
 impl NetDir {
-    /// How `file` in this directory is named in messages.
-    pub fn shown(&self, src: &ProcRoot, file: &str) -> String {
+    /// How `file` in this directory is named in warnings (its path below the
+    /// root, unescaped: the renderer escapes it).
+    pub fn shown(&self, src: &ProcRoot, file: &str) -> Vec<u8> {
         let rel = match self {
             NetDir::Path(dir) => format!("{dir}/{file}"),
             NetDir::Member(m) => format!("{}/net/{file}", m.pid),
         };
-        crate::render::escape::terminal(src.path(rel).as_os_str().as_encoded_bytes())
+        src.path(rel).into_os_string().into_encoded_bytes()
     }
 
     /// Read a small file of this namespace whole, up to `cap` bytes.

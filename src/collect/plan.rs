@@ -30,10 +30,11 @@ use super::filter::Filter;
 use super::kinds;
 use super::namespaces::Discovery;
 use super::netdir::{Member, NetDir};
-use super::tables::{self, Diag, InetTable};
+use super::tables::{self, InetTable};
 use crate::cli::{Config, NsSelector};
 use crate::model::netns::{Netns, NsId};
 use crate::model::socket::Proto;
+use crate::model::warning::Warning;
 use crate::parse;
 use crate::proc::ProcRoot;
 use crate::render;
@@ -145,7 +146,7 @@ pub fn rest(
     sel: &[bool],
     done: Option<NsId>,
     files: &[NetFile],
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
 ) -> Vec<Job> {
     let mut jobs = Vec::new();
     let mut enter = Vec::new();
@@ -170,16 +171,14 @@ pub fn rest(
             // Every process in it exited since discovery and no mount holds it:
             // the namespace is gone, skipped silently like a vanished process.
             (None, None) if src.is_live() && !ns.pids.is_empty() => {}
-            _ => unreachable.push(render::escape::terminal(ns.label().as_bytes())),
+            _ => unreachable.push(ns.label()),
         }
     }
     if !unreachable.is_empty() {
-        diag.warn(format!(
-            "{} network namespace(s) with no process to read their tables through: {}{}",
-            unreachable.len(),
-            unreachable.join(", "),
-            super::unplaced_note(&disc.list)
-        ));
+        diag.push(Warning::NoReadPath {
+            namespaces: unreachable,
+            unplaced: super::unplaced(&disc.list),
+        });
     }
     if !enter.is_empty() {
         let files: Arc<[NetFile]> = files.into();

@@ -8,7 +8,8 @@ use super::filter::Filter;
 use super::netdir::NetDir;
 use crate::model::netns::NsId;
 use crate::model::socket::{Family, Proto, Socket, state};
-use crate::parse::inet::{ByteOrder, inet_line_required, is_blank};
+use crate::model::warning::Warning;
+use crate::parse::inet::{ByteOrder, LineError, inet_line_required, is_blank};
 use crate::parse::lines::{Line, scan};
 use crate::proc::ProcRoot;
 
@@ -23,18 +24,6 @@ const MAX_LINE: usize = 4096;
 pub const MAX_TABLE: u64 = 1 << 30;
 /// Malformed-line warnings per file before they are summarised.
 const MAX_WARNINGS: usize = 10;
-
-/// Where warnings go (they are printed by the caller, once).
-#[derive(Debug, Default)]
-pub struct Diag {
-    pub warnings: Vec<String>,
-}
-
-impl Diag {
-    pub fn warn(&mut self, msg: String) {
-        self.warnings.push(msg);
-    }
-}
 
 /// How to read a table.
 #[derive(Clone, Copy, Debug)]
@@ -51,13 +40,13 @@ pub struct ReadOpts {
 }
 
 /// Parse a table from `r`; keep rows `filter` wants. `path` names the file in
-/// warnings (`openports: PATH:LINE: what is wrong`).
+/// the warnings pushed to `diag` (malformed lines by line and column).
 pub fn read_table<R: Read>(
     r: R,
-    path: &str,
+    path: &[u8],
     o: ReadOpts,
     filter: &Filter,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
     out: &mut Vec<Socket>,
 ) -> io::Result<()> {
     let mut bad = 0usize;
@@ -72,7 +61,11 @@ pub fn read_table<R: Read>(
             Line::TooLong(n) => {
                 bad += 1;
                 if bad <= MAX_WARNINGS {
-                    diag.warn(format!("{path}:{n}: line longer than {MAX_LINE} bytes"));
+                    diag.push(Warning::LineTooLong {
+                        path: path.to_vec(),
+                        line: n,
+                        max: MAX_LINE,
+                    });
                 }
                 return ControlFlow::Continue(());
             }
@@ -85,7 +78,7 @@ pub fn read_table<R: Read>(
             Err(e) => {
                 bad += 1;
                 if bad <= MAX_WARNINGS {
-                    diag.warn(format!("{path}:{n}: {e}"));
+                    diag.push(malformed(path, n, &e));
                 }
                 return ControlFlow::Continue(());
             }
@@ -96,9 +89,10 @@ pub fn read_table<R: Read>(
         if row.local.ip.is_ipv6() != v6 || row.remote.ip.is_ipv6() != v6 {
             bad += 1;
             if bad <= MAX_WARNINGS {
-                diag.warn(format!(
-                    "{path}:{n}: address of the wrong family for this table"
-                ));
+                diag.push(Warning::WrongFamily {
+                    path: path.to_vec(),
+                    line: n,
+                });
             }
             return ControlFlow::Continue(());
         }
@@ -128,24 +122,32 @@ pub fn read_table<R: Read>(
         ControlFlow::Continue(())
     })?;
     if bad > MAX_WARNINGS {
-        diag.warn(format!(
-            "{path}: {} more malformed lines skipped",
-            bad - MAX_WARNINGS
-        ));
+        diag.push(Warning::MoreMalformed {
+            path: path.to_vec(),
+            count: bad - MAX_WARNINGS,
+        });
     }
     if let Some(w) = cut_warning(&r, path) {
-        diag.warn(w);
+        diag.push(w);
     }
     Ok(())
 }
 
+/// The warning for line `line` of `path` that does not parse.
+pub fn malformed(path: &[u8], line: usize, e: &LineError) -> Warning {
+    Warning::MalformedLine {
+        path: path.to_vec(),
+        line,
+        column: e.col,
+        expected: e.what,
+    }
+}
+
 /// The warning for a table read through `r.take(MAX_TABLE)` that hit the cap.
-pub fn cut_warning<R>(r: &io::Take<R>, path: &str) -> Option<String> {
-    (r.limit() == 0).then(|| {
-        format!(
-            "{path}: larger than {} MiB (or growing while read): the rest was not read",
-            MAX_TABLE >> 20
-        )
+pub fn cut_warning<R>(r: &io::Take<R>, path: &[u8]) -> Option<Warning> {
+    (r.limit() == 0).then(|| Warning::Truncated {
+        path: path.to_vec(),
+        max_mib: MAX_TABLE >> 20,
     })
 }
 
@@ -188,15 +190,16 @@ pub fn read_inet(
     ns: NsId,
     t: InetTable,
     filter: &Filter,
-    diag: &mut Diag,
+    diag: &mut Vec<Warning>,
     out: &mut Vec<Socket>,
 ) {
     let file = t.proto.table(t.family);
     let f = match dir.open(src, file) {
         Ok(Some(f)) => f,
         Ok(None) => return,
-        Err(e) => {
-            diag.warn(format!("{}: cannot read: {e}", dir.shown(src, file)));
+        Err(error) => {
+            let path = dir.shown(src, file);
+            diag.push(Warning::Unreadable { path, error });
             return;
         }
     };
@@ -208,7 +211,7 @@ pub fn read_inet(
         order: src.byte_order(),
         stop_after_listeners: filter.listeners_only() && src.is_live(),
     };
-    if let Err(e) = read_table(f, &shown, o, filter, diag, out) {
-        diag.warn(format!("{shown}: read failed: {e}"));
+    if let Err(error) = read_table(f, &shown, o, filter, diag, out) {
+        diag.push(Warning::ReadFailed { path: shown, error });
     }
 }

@@ -26,9 +26,9 @@ pub enum Detail {
         /// The socket file, as seen from the holder's mount namespace.
         file: Option<FileMode>,
         access: Access,
-        /// `path:line` of a row that could be the tail of the previous row's
-        /// name (a name may hold a newline): checked against the owners.
-        forged_hint: Option<String>,
+        /// `(path, line)` of a row that could be the tail of the previous
+        /// row's name (a name may hold a newline): checked against the owners.
+        forged_hint: Option<(Vec<u8>, usize)>,
     },
 }
 

@@ -6,3 +6,4 @@ pub mod netns;
 pub mod owners;
 pub mod reach;
 pub mod socket;
+pub mod warning;
