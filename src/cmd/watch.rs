@@ -173,13 +173,12 @@ impl Printer<'_> {
             Format::Json => {
                 for (s, e) in b.sockets.iter().zip(&b.events) {
                     self.line.clear();
-                    self.line.push_str("{\"event\":\"");
-                    self.line.push_str(e);
-                    self.line.push_str("\",\"time\":\"");
-                    self.line.push_str(time);
-                    self.line.push_str("\",\"socket\":");
-                    render::json::socket_object(&view, s, &mut self.line);
-                    self.line.push_str("}\n");
+                    let mut o = render::json::Obj::open(&mut self.line);
+                    o.str("event", e).str("time", time).object("socket", |o| {
+                        o.socket(&view, s);
+                    });
+                    o.close();
+                    self.line.push('\n');
                     out.write_all(self.line.as_bytes())?;
                 }
             }

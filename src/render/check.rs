@@ -1,12 +1,11 @@
 //! The report of `check`: violations as a table (stderr for the rest) or as
 //! NDJSON objects told apart by `"kind"`.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
 use super::escape::terminal;
-use super::json::{bytes_field, socket_object};
+use super::json::Obj;
 use super::{View, addr_text, listeners, push_endpoint};
 use crate::model::owners::ProcInfo;
 use crate::model::socket::Socket;
@@ -67,44 +66,41 @@ impl Report<'_> {
         let v = self.violations;
         let policy = self.path.as_os_str().as_encoded_bytes();
         let mut line = String::new();
-        for s in v.sockets {
+        let mut emit = |write: &mut dyn FnMut(&mut Obj<'_>)| {
             line.clear();
-            line.push_str("{\"kind\":\"violation\",");
-            let start = line.len();
-            socket_object(v, s, &mut line);
-            line.remove(start); // the object's own '{'
+            let mut o = Obj::open(&mut line);
+            write(&mut o);
+            o.close();
             line.push('\n');
-            out.write_all(line.as_bytes())?;
+            out.write_all(line.as_bytes())
+        };
+        for s in v.sockets {
+            emit(&mut |o| {
+                o.str("kind", "violation").socket(v, s);
+            })?;
         }
         for r in self.stale {
-            line.clear();
-            line.push_str("{\"kind\":\"stale_rule\",");
-            bytes_field(&mut line, "policy", policy);
-            let _ = write!(line, ",\"line\":{},", r.line);
-            bytes_field(&mut line, "rule", r.to_string().as_bytes());
-            line.push_str("}\n");
-            out.write_all(line.as_bytes())?;
+            emit(&mut |o| {
+                o.str("kind", "stale_rule")
+                    .bytes("policy", policy)
+                    .num("line", r.line)
+                    .str("rule", &r.to_string());
+            })?;
         }
         for d in self.deleted {
-            line.clear();
-            deleted_json(v, d, &mut line);
-            out.write_all(line.as_bytes())?;
+            emit(&mut |o| deleted_json(v, d, o))?;
         }
-        line.clear();
-        line.push_str("{\"kind\":\"summary\",");
-        bytes_field(&mut line, "policy", policy);
-        let _ = writeln!(
-            line,
-            ",\"rules\":{},\"checked\":{},\"violations\":{},\"stale_rules\":{},\"deleted_exe\":{},\"hidden_owners\":{},\"exit\":{}}}",
-            self.rules,
-            self.checked,
-            v.sockets.len(),
-            self.stale.len(),
-            self.deleted.len(),
-            self.hidden,
-            if v.sockets.is_empty() { 0 } else { 1 }
-        );
-        out.write_all(line.as_bytes())?;
+        emit(&mut |o| {
+            o.str("kind", "summary")
+                .bytes("policy", policy)
+                .num("rules", self.rules)
+                .num("checked", self.checked)
+                .num("violations", v.sockets.len())
+                .num("stale_rules", self.stale.len())
+                .num("deleted_exe", self.deleted.len())
+                .num("hidden_owners", self.hidden)
+                .num("exit", if v.sockets.is_empty() { 0 } else { 1 });
+        })?;
         out.flush()
     }
 }
@@ -141,30 +137,16 @@ pub(crate) fn deleted_text(d: &Deleted<'_>) -> String {
     )
 }
 
-fn deleted_json(v: &View<'_>, d: &Deleted<'_>, line: &mut String) {
-    let _ = write!(line, "{{\"kind\":\"deleted_exe\",\"pid\":{},", d.pid);
-    bytes_field(line, "comm", &d.info.comm);
-    line.push(',');
-    bytes_field(line, "exe", d.info.exe.as_deref().unwrap_or(b""));
-    let _ = write!(line, ",\"replaced\":{}", d.info.exe_replaced);
-    line.push_str(",\"listeners\":[");
-    for (n, s) in d.sockets.iter().enumerate() {
-        if n > 0 {
-            line.push(',');
-        }
-        let _ = write!(
-            line,
-            "{{\"proto\":\"{}\",\"local_addr\":\"{}\",\"local_port\":{},\"netns\":",
-            s.proto.name(),
-            addr_text(s.local.ip),
-            s.local.port
-        );
-        match v.ns(s).inode {
-            Some(i) => {
-                let _ = write!(line, "{i}}}");
-            }
-            None => line.push_str("null}"),
-        }
-    }
-    line.push_str("]}\n");
+fn deleted_json(v: &View<'_>, d: &Deleted<'_>, o: &mut Obj<'_>) {
+    o.str("kind", "deleted_exe")
+        .num("pid", d.pid)
+        .bytes("comm", &d.info.comm)
+        .bytes("exe", d.info.exe.as_deref().unwrap_or(b""))
+        .num("replaced", d.info.exe_replaced)
+        .objects("listeners", &d.sockets, |l, s| {
+            l.str("proto", s.proto.name())
+                .str("local_addr", &addr_text(s.local.ip))
+                .num("local_port", s.local.port)
+                .opt_num("netns", v.ns(s).inode);
+        });
 }

@@ -27,8 +27,118 @@ fn opt_str(out: &mut String, key: &str, v: Option<&str>) {
     }
 }
 
+/// One JSON object being written: `{`, then fields, each key once, separated
+/// by commas, then `}` from [`Obj::close`]. Every string value is escaped by
+/// [`json_str`], whatever its bytes.
+pub struct Obj<'o> {
+    out: &'o mut String,
+    empty: bool,
+}
+
+impl<'o> Obj<'o> {
+    /// Start an object at the end of `out`.
+    pub fn open(out: &'o mut String) -> Obj<'o> {
+        out.push('{');
+        Obj { out, empty: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        let _ = write!(self.out, "\"{key}\":");
+        self.out
+    }
+
+    /// `"key":N` for a number or a bool.
+    pub fn num(&mut self, key: &str, n: impl std::fmt::Display) -> &mut Self {
+        let _ = write!(self.key(key), "{n}");
+        self
+    }
+
+    /// `"key":N`, or `null`.
+    pub fn opt_num(&mut self, key: &str, n: Option<impl std::fmt::Display>) -> &mut Self {
+        match n {
+            Some(n) => self.num(key, n),
+            None => self.null(key),
+        }
+    }
+
+    pub fn null(&mut self, key: &str) -> &mut Self {
+        self.key(key).push_str("null");
+        self
+    }
+
+    /// `"key":"text"`; see [`bytes_field`] for bytes that are not UTF-8.
+    pub fn str(&mut self, key: &str, text: &str) -> &mut Self {
+        self.bytes(key, text.as_bytes())
+    }
+
+    /// `"key":"text"` for untrusted bytes, and `"key_hex"` when they are not UTF-8.
+    pub fn bytes(&mut self, key: &str, bytes: &[u8]) -> &mut Self {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        bytes_field(self.out, key, bytes);
+        self
+    }
+
+    /// `"key":[…]`: one object per item, each written by `each`.
+    pub fn objects<T>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Obj<'_>, T),
+    ) -> &mut Self {
+        let out = self.key(key);
+        out.push('[');
+        for (n, item) in items.into_iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            let mut o = Obj::open(out);
+            each(&mut o, item);
+            o.close();
+        }
+        out.push(']');
+        self
+    }
+
+    /// `"key":{…}`, its fields written by `fields`.
+    pub fn object(&mut self, key: &str, fields: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+        let mut o = Obj::open(self.key(key));
+        fields(&mut o);
+        o.close();
+        self
+    }
+
+    /// The fields of the listing's object of socket `s` ([`socket_object`]).
+    pub fn socket(&mut self, v: &View<'_>, s: &Socket) -> &mut Self {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        socket_fields(v, s, self.out);
+        self
+    }
+
+    /// `}`.
+    pub fn close(self) {
+        self.out.push('}');
+    }
+}
+
 /// The object of one socket, without a newline.
 pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
+    let mut o = Obj::open(out);
+    o.socket(v, s);
+    o.close();
+}
+
+/// The keys of one socket's object, without its braces.
+fn socket_fields(v: &View<'_>, s: &Socket, out: &mut String) {
     let ns = v.ns(s);
     // Packet and unix sockets have no address: their keys are below.
     let (local, remote) = match s.detail {
@@ -37,7 +147,7 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
     };
     let _ = write!(
         out,
-        "{{\"proto\":\"{}\",\"family\":\"{}\",\"state\":\"{}\",\"local_addr\":\"{}\",\"local_port\":{},\"remote_addr\":\"{}\",\"remote_port\":{},\"recv_q\":{},\"send_q\":{},",
+        "\"proto\":\"{}\",\"family\":\"{}\",\"state\":\"{}\",\"local_addr\":\"{}\",\"local_port\":{},\"remote_addr\":\"{}\",\"remote_port\":{},\"recv_q\":{},\"send_q\":{},",
         s.proto.name(),
         s.family.name(),
         state_name(s.state),
@@ -88,7 +198,7 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
             out.push_str("\"processes\":[");
         }
         None => {
-            out.push_str("\"owner\":null,\"processes\":null}");
+            out.push_str("\"owner\":null,\"processes\":null");
             return;
         }
     }
@@ -128,7 +238,7 @@ pub fn socket_object(v: &View<'_>, s: &Socket, out: &mut String) {
         }
         out.push('}');
     }
-    out.push_str("]}");
+    out.push(']');
 }
 
 fn opt_u32(out: &mut String, key: &str, v: Option<u32>) {
@@ -296,4 +406,34 @@ pub fn write(v: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Obj;
+
+    #[test]
+    fn obj_writes_fields_nested_objects_and_arrays_and_escapes_any_bytes() {
+        let mut s = String::new();
+        let mut o = Obj::open(&mut s);
+        o.str("kind", "x\"y")
+            .bytes("exe", b"/a\xff\n")
+            .num("n", 7)
+            .num("ok", true)
+            .opt_num("netns", None::<u64>)
+            .objects("l", [1, 2], |l, k| {
+                l.num("k", k);
+            })
+            .object("o", |_| {});
+        o.close();
+        assert_eq!(
+            s,
+            r#"{"kind":"x\"y","exe":"/a�\n","exe_hex":"2f61ff0a","n":7,"ok":true,"netns":null,"l":[{"k":1},{"k":2}],"o":{}}"#
+        );
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["exe_hex"], "2f61ff0a");
+        let mut e = String::new();
+        Obj::open(&mut e).close();
+        assert_eq!(e, "{}");
+    }
 }
