@@ -5,7 +5,6 @@ use std::io::Write;
 use crate::cli::{Config, Format, Report, States};
 use crate::collect::collect;
 use crate::error::{Error, Exit};
-use crate::proc::ProcRoot;
 use crate::render::{self, diagnostics, summary};
 
 pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
@@ -56,12 +55,8 @@ fn run_summary(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result
     all.states = States::All;
     let c = collect(&all)?;
     diagnostics::print_diagnostics(&c, err);
-    let src = ProcRoot::new(&cfg.root)
-        .map_err(|e| Error::Fatal(format!("cannot use {}: {e}", cfg.root.display())))?;
-    let selected = crate::collect::plan::select(cfg, &src, &c.namespaces).map_err(Error::Fatal)?;
-    let counters = crate::collect::sockstat::read(&src, &c.namespaces);
     let view = c.view(cfg);
-    summary::write_summary(&view, &selected, &counters, cfg.format, out)?;
+    summary::write_summary(&view, &c.selected, &c.counters, cfg.format, out)?;
     out.flush()?;
     Ok(Exit::Ok)
 }

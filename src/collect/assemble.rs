@@ -11,6 +11,7 @@ use super::owners::{self, WalkPart};
 use crate::model::netns::NsId;
 use crate::model::owners::OwnerIndex;
 use crate::model::socket::Socket;
+use crate::parse::sockstat::Counters;
 
 /// What one job found.
 #[derive(Debug)]
@@ -21,6 +22,8 @@ pub enum Found {
     Warning(Warning),
     /// The addresses of one namespace.
     Addrs(NsId, Box<crate::model::reach::NsAddrs>),
+    /// The socket counters of one namespace (`-s`).
+    Counters(NsId, Box<Counters>),
     /// A namespace that no process is in could not be entered.
     NotEntered(NsId, io::Error),
 }
@@ -34,6 +37,8 @@ pub struct Assembled {
     pub warnings: Vec<Warning>,
     /// Per namespace (by id), when its address files were read.
     pub addrs: Vec<Option<crate::model::reach::NsAddrs>>,
+    /// Per namespace (by id), when its counters were read.
+    pub counters: Vec<Option<Counters>>,
 }
 
 /// Join what the jobs found (findings in job order, rows per worker):
@@ -65,6 +70,13 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
                     a.addrs.resize(disc.list.len().max(ns + 1), None);
                 }
                 a.addrs[ns] = Some(*x);
+            }
+            Found::Counters(ns, c) => {
+                let ns = ns as usize;
+                if a.counters.len() <= ns {
+                    a.counters.resize(disc.list.len().max(ns + 1), None);
+                }
+                a.counters[ns] = Some(*c);
             }
             Found::NotEntered(ns, e) => {
                 failed.push(disc.list[ns as usize].label());

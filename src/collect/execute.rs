@@ -193,6 +193,11 @@ fn read_file(
             let a = super::addrs::read_netdir(src, dir, &mut diag);
             out.push(Found::Addrs(ns, Box::new(a)));
         }
+        NetFile::Sockstat => {
+            if let Some(c) = super::sockstat::read_netdir(src, dir) {
+                out.push(Found::Counters(ns, Box::new(c)));
+            }
+        }
     }
     out.extend(diag.into_iter().map(Found::Warning));
 }

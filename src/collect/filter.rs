@@ -1,6 +1,6 @@
 //! Which sockets a run shows: a pure predicate, cheap checks first.
 
-use crate::cli::{Config, States};
+use crate::cli::{Config, Report, States};
 use crate::model::socket::{Family, Proto, Socket, state};
 use crate::parse::ssfilter::{Expr, Side, mask};
 use std::net::IpAddr;
@@ -16,6 +16,8 @@ pub struct Filter {
     expr: Option<Expr>,
     /// The namespaces' address files are wanted (reach, `addresses`).
     addrs: bool,
+    /// The kernel's socket counters are wanted (`-s`).
+    counters: bool,
 }
 
 fn proto_ix(p: Proto) -> usize {
@@ -32,6 +34,10 @@ impl Filter {
         self.addrs
     }
 
+    pub fn wants_counters(&self) -> bool {
+        self.counters
+    }
+
     pub fn new(cfg: &Config) -> Filter {
         let mut f = Filter {
             protos: [false; 7],
@@ -41,6 +47,7 @@ impl Filter {
             states: cfg.filter.states,
             expr: cfg.filter.expr.clone(),
             addrs: cfg.needs_reach(),
+            counters: cfg.report == Report::Summary,
         };
         for &p in &cfg.protos {
             f.protos[proto_ix(p)] = true;

@@ -73,6 +73,9 @@ pub struct Snapshot {
     pub reach: Option<ReachCtx>,
     /// The namespaces `-N` selected (every one without `-N`).
     pub selected: Vec<bool>,
+    /// Per namespace: the kernel's socket counters (`-s` only; `None` where
+    /// they could not be read: a fixture tree without them, a namespace gone).
+    pub counters: Vec<Option<crate::parse::sockstat::Counters>>,
 }
 
 impl Snapshot {
@@ -283,6 +286,8 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
             labels: unplaced(&disc.list),
         });
     }
+    let mut counters = a.counters;
+    counters.resize(disc.list.len(), None);
     Ok(Snapshot {
         namespaces: disc.list,
         sockets,
@@ -296,6 +301,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         warnings: diag,
         reach,
         selected: sel,
+        counters,
     })
 }
 
@@ -438,6 +444,35 @@ mod tests {
             "{:?}",
             s.warnings
         );
+    }
+
+    /// `-s`'s counters are read by a job of each namespace (here through
+    /// our own `net/`), and only for `-s`.
+    #[test]
+    fn the_counters_of_s_come_from_a_job_of_the_plan() {
+        let root =
+            std::env::temp_dir().join(format!("openports-warn-sockstat-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("net")).unwrap();
+        let sockstat =
+            b"sockets: used 17\nTCP: inuse 1 orphan 0 tw 2 alloc 1 mem 0\nUDP: inuse 3 mem 0\n";
+        let sockstat6 = b"TCP6: inuse 2\nUDP6: inuse 0\n";
+        std::fs::write(root.join("net/sockstat"), sockstat).unwrap();
+        std::fs::write(root.join("net/sockstat6"), sockstat6).unwrap();
+        std::fs::write(root.join("net/tcp"), "  sl  local_address\n").unwrap();
+        let r = root.to_str().unwrap();
+        for workers in [1, 2] {
+            let cfg = |args: &[&str]| match cli::parse_from(args.iter().copied()) {
+                Ok(Parsed::Run(cfg)) => cfg,
+                _ => unreachable!(),
+            };
+            let s = collect_with(&cfg(&["--proc-root", r, "-s"]), workers).unwrap();
+            let want = crate::parse::sockstat::counters(sockstat, sockstat6, b"");
+            assert_eq!(s.counters, vec![Some(want)], "{workers} workers");
+            let s = collect_with(&cfg(&["--proc-root", r, "-a"]), workers).unwrap();
+            assert_eq!(s.counters, vec![None], "{workers} workers");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     /// The snapshot does not depend on how many workers read it: the same

@@ -216,33 +216,6 @@ fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
     }
 }
 
-/// A namespace to enter: its index, its nsfs file and the inode it had when
-/// discovered.
-pub type EnterTarget = (usize, PathBuf, Option<u64>);
-
-/// Enter each namespace by its nsfs file on a helper thread (`setns` changes only
-/// the calling thread) and call `read` with the directory (below the proc root)
-/// that then shows its files. Returns what `read` returned per namespace, or the
-/// error of opening/entering it. (The socket tables are read by the executor's
-/// `Job::Entered`; this serves readers outside the plan.)
-pub fn with_entered<T: Send>(
-    targets: &[EnterTarget],
-    read: impl Fn(usize, &str) -> T + Sync,
-) -> Vec<(usize, io::Result<T>)> {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let mut out = Vec::new();
-            for (ix, path, inode) in targets {
-                let r = enter(path, *inode).map(|()| read(*ix, "thread-self/net"));
-                out.push((*ix, r));
-            }
-            out
-        })
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
 /// Move the calling thread into the namespace mounted at `path` (`setns`:
 /// only this thread moves; call it on a thread of its own), if it is still the
 /// one discovered (`inode`): one mounted there since is not entered (ENOENT,

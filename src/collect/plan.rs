@@ -53,6 +53,9 @@ pub enum NetFile {
     /// The address files (`if_inet6`, `fib_trie`, `route`, `dev`, …) of the
     /// namespace: [`super::addrs::read_netdir`].
     Addrs,
+    /// `sockstat`, `sockstat6` and `snmp`, the counters `-s` prints:
+    /// [`super::sockstat::read_netdir`].
+    Sockstat,
 }
 
 /// One unit of work; any worker can run any job, in any order.
@@ -115,6 +118,9 @@ pub fn net_files(filter: &Filter) -> Vec<NetFile> {
     }
     if filter.wants_addrs() {
         v.push(NetFile::Addrs);
+    }
+    if filter.wants_counters() {
+        v.push(NetFile::Sockstat);
     }
     v
 }
