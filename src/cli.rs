@@ -442,7 +442,17 @@ where
     let (mut interval, mut changes_only, mut watch_policy) = (None, false, None);
     let mut count: Option<u64> = None;
     let mut watch = false;
+    // Every flag given, as `-x` or `--long`: check and baseline take only
+    // those their --help lists.
+    let mut given: Vec<String> = Vec::new();
     while let Some(arg) = p.next()? {
+        match &arg {
+            Short(c) => given.push(format!("-{c}")),
+            // `--socket` is ss's other name of `--query`.
+            Long("socket") => given.push("--query".into()),
+            Long(l) => given.push(format!("--{l}")),
+            Value(_) => {}
+        }
         match arg {
             Short('t') | Long("tcp") => protos.push(Proto::Tcp),
             Short('u') | Long("udp") => protos.push(Proto::Udp),
@@ -543,6 +553,29 @@ where
     if want_policy {
         return Err("check needs a POLICY file (see --help)".into());
     }
+    let own_help = match cfg.command {
+        Command::Check { .. } => Some(("check", CHECK_HELP)),
+        Command::Baseline => Some(("baseline", BASELINE_HELP)),
+        _ => None,
+    };
+    if let Some((name, help)) = own_help {
+        if let Some(f) = given.iter().find(|f| !help_lists(help, f)) {
+            if name == "baseline" && matches!(&f[..], "-j" | "--json" | "--format") {
+                return Err(
+                    "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
+                        .into(),
+                );
+            }
+            return Err(format!("{name} does not take {f} (see openports {name} --help)").into());
+        }
+        if !words.is_empty() {
+            return Err(format!(
+                "{name} takes no filter expression ({:?}): the policy says what is allowed; -t, -u, -4, -6, -N choose what is read (see openports {name} --help)",
+                String::from_utf8_lossy(&words)
+            )
+            .into());
+        }
+    }
     if protos.is_empty() {
         protos = vec![Proto::Tcp, Proto::Udp];
     }
@@ -588,6 +621,21 @@ where
     }
     cfg.filter = Box::new(filter(&cfg.protos, &cfg.families, filter_file, &words)?);
     Ok(Parsed::Run(cfg))
+}
+
+/// Whether `help` lists `flag` (`-t` or `--tcp`) in one of its option lines
+/// (`  -t, --tcp   TCP sockets`, `      --format FMT  …`).
+fn help_lists(help: &str, flag: &str) -> bool {
+    help.lines().any(|line| {
+        let t = line.trim_start();
+        t.len() < line.len()
+            && t.starts_with('-')
+            && t.split("  ")
+                .next()
+                .unwrap_or("")
+                .split(", ")
+                .any(|part| part.split([' ', '=']).next() == Some(flag))
+    })
 }
 
 /// ss's `-A` list: socket kinds, comma-separated.
@@ -828,6 +876,49 @@ mod tests {
         assert_eq!(cfg(&["baseline"]).command, Command::Baseline);
         assert!(parse_from(["check"]).is_err());
         assert!(parse_from(["frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn check_and_baseline_take_only_the_flags_their_help_lists() {
+        for args in [
+            &["check", "p", "-s"][..],
+            &["check", "p", "--by-process"],
+            &["check", "p", "-a"],
+            &["check", "p", "--exposed"],
+            &["check", "p", "-F", "f"],
+            &["-s", "check", "p"],
+            &["baseline", "-e"],
+            &["baseline", "--summary"],
+        ] {
+            let e = parse_from(args.iter().copied()).unwrap_err();
+            assert!(e.contains("does not take"), "{args:?}: {e}");
+        }
+        for args in [
+            &["check", "p", "sport", "=", ":22"][..],
+            &["baseline", "dport", ":80"],
+        ] {
+            let e = parse_from(args.iter().copied()).unwrap_err();
+            assert!(e.contains("no filter expression"), "{args:?}: {e}");
+        }
+        let c = cfg(&[
+            "check",
+            "p",
+            "-tn",
+            "--socket",
+            "udp",
+            "-e",
+            "-H",
+            "--include-loopback",
+        ]);
+        assert!(c.extended && !c.header && c.include_loopback);
+        for f in ["-j", "--format=table"] {
+            let e = parse_from(["baseline", f]).unwrap_err();
+            assert!(e.contains("not JSON or metrics"), "{e}");
+        }
+        assert!(help_lists(CHECK_HELP, "--format") && help_lists(CHECK_HELP, "-N"));
+        assert!(!help_lists(CHECK_HELP, "--check") && !help_lists(CHECK_HELP, "-s"));
+        // The listing takes them all.
+        assert_eq!(cfg(&["-s", "sport", ":22"]).report, Report::Summary);
     }
 
     #[test]

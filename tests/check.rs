@@ -168,6 +168,30 @@ host  udp   UNCONN 0      0      0.0.0.0:4789       0.0.0.0:*         [kernel]
 }
 
 #[test]
+fn fixture_prometheus_reports_stale_rules_and_deleted_exes_on_stderr_like_the_table() {
+    let policy = policy_dir().join("web.policy");
+    let table = check_tree(&tree(), &policy, &[]);
+    let prom = check_tree(&tree(), &policy, &["--format", "prometheus"]);
+    assert_eq!(code(&prom), 1, "{}", stderr(&prom));
+    assert!(
+        stdout(&prom).contains("openports_check_stale_rules{"),
+        "{}",
+        stdout(&prom)
+    );
+    let pol = p(&policy);
+    assert!(
+        stderr(&prom).contains(&format!("stale rule at {pol}:7: allow udp 53\n")),
+        "{}",
+        stderr(&prom)
+    );
+    assert_text_eq(
+        &stderr(&prom),
+        &stderr(&table),
+        "stderr of prometheus vs table",
+    );
+}
+
+#[test]
 fn fixture_complete_policy_exits_0_and_only_warns() {
     let o = check_tree(&tree(), &policy_dir().join("complete.policy"), &[]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{run, stdout};
+use common::{run, stderr, stdout};
 
 fn repo(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -170,5 +170,78 @@ fn man_page_documents_every_command_and_exit_status() {
         ".It 2",
     ] {
         assert!(man.contains(s), "the man page lacks {s}");
+    }
+}
+
+/// Each flag of the option lines of a help text with whether it takes a value
+/// (`-N, --netns NS` gives (-N, true) and (--netns, true)).
+fn help_flags_with_values(help: &str) -> Vec<(String, bool)> {
+    let mut v = Vec::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if !t.starts_with('-') || t.len() == line.len() {
+            continue;
+        }
+        let spec = t.split("  ").next().unwrap_or("");
+        let takes = spec.split(", ").last().unwrap_or("").contains([' ', '=']);
+        for part in spec.split(", ") {
+            let w = part.split([' ', '=']).next().unwrap_or("");
+            if w.starts_with('-') {
+                v.push((w.to_string(), takes));
+            }
+        }
+    }
+    v
+}
+
+/// `check` and `baseline` take exactly the flags their --help lists (which
+/// the test above compares with bash and the man page): every other flag of
+/// the listing is refused with exit 2, and so is a filter expression.
+#[test]
+fn check_and_baseline_refuse_what_their_help_does_not_list() {
+    let pol = common::testdata().join("policy").join("complete.policy");
+    let pol = pol.to_str().unwrap();
+    let root = common::testdata().join("policy").join("proc");
+    let root = root.to_str().unwrap();
+    let value = |f: &str| match f {
+        "-A" | "--query" => "tcp",
+        "-N" | "--netns" => "self",
+        "--format" => "table",
+        "--byte-order" => "little",
+        "--proc-root" => root,
+        _ => "/nonexistent/openports-docs-test",
+    };
+    let main = help_of(None);
+    for (cmd, head) in [
+        ("check", vec!["check", pol]),
+        ("baseline", vec!["baseline"]),
+    ] {
+        let own = help_flags(&help_of(Some(cmd)));
+        for (f, takes) in help_flags_with_values(&main) {
+            let mut args = head.clone();
+            args.push(&f);
+            if takes {
+                args.push(value(&f));
+            }
+            args.extend(["--proc-root", root]);
+            let o = run(&args);
+            let err = stderr(&o);
+            let refused = err.contains(&format!("{cmd} does not take {f} "))
+                || (cmd == "baseline" && err.contains("baseline writes a policy file"));
+            assert_eq!(
+                refused,
+                !own.contains(&f),
+                "openports {}: {err}",
+                args.join(" ")
+            );
+            if refused {
+                assert_eq!(o.status.code(), Some(2), "{args:?}");
+            }
+        }
+        let mut args = head.clone();
+        args.extend(["--proc-root", root, "sport", "=", ":22"]);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("takes no filter expression"), "{o:?}");
     }
 }

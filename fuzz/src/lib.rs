@@ -1241,7 +1241,7 @@ fn check_and_baseline(root: &Path, policy: &[u8]) {
     if !policy.is_empty() {
         let file = root.with_extension("policy");
         for j in [false, true] {
-            let mut args = vec!["check", file.to_str().unwrap(), "-a"];
+            let mut args = vec!["check", file.to_str().unwrap()];
             args.extend(common);
             if j {
                 args.push("-j");

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{count_hidden, listener_config};
-use crate::cli::{Config, Format};
+use crate::cli::Config;
 use crate::error::{Error, Exit};
 use crate::model::kinds::{Access, Detail};
 use crate::model::socket::{Proto, Socket};
@@ -257,12 +257,6 @@ pub fn shell_quote(w: &[u8]) -> String {
 }
 
 pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    if cfg.format != Format::Table {
-        return Err(Error::Usage(
-            "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
-                .into(),
-        ));
-    }
     let ccfg = listener_config(cfg);
     let c = crate::collect::collect(&ccfg)?;
     crate::render::diagnostics::print_diagnostics(&c, err);

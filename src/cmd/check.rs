@@ -198,7 +198,11 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
                 sockets: &listeners,
                 ..c.view(cfg)
             };
-            prometheus::write(&lview, Some(&m), started.elapsed(), out)
+            let written = prometheus::write(&lview, Some(&m), started.elapsed(), out);
+            if written.is_ok() {
+                report.notices(err);
+            }
+            written
         }
     };
     let exit = if violations.is_empty() {

@@ -33,13 +33,22 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// The violations as a table on `out` (nothing when there is none); stale
-    /// rules, deleted executables and a count on `err`.
+    /// rules, deleted executables and a count on `err` ([`Report::notices`]).
     pub fn table(&self, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<()> {
         let v = self.violations;
         if !v.sockets.is_empty() {
             super::table::write(v, out)?;
         }
         out.flush()?;
+        self.notices(err);
+        Ok(())
+    }
+
+    /// On `err`, what the table and the metrics do not show: each stale rule,
+    /// each process running a deleted executable, and how many listeners were
+    /// not allowed.
+    pub fn notices(&self, err: &mut dyn Write) {
+        let v = self.violations;
         for r in self.stale {
             super::diag(err, &format!("stale rule at {}:{}: {r}", self.name, r.line));
         }
@@ -57,7 +66,6 @@ impl Report<'_> {
                 ),
             );
         }
-        Ok(())
     }
 
     /// NDJSON on `out`: `violation` objects (a listing object plus `kind`),
