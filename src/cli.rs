@@ -368,9 +368,14 @@ impl Config {
     /// Whether this run needs each namespace's addresses (reach): JSON and
     /// metrics, `-e`, `--exposed`, the summary line, `check`.
     pub fn needs_reach(&self) -> bool {
+        self.exposed || self.shows_reach()
+    }
+
+    /// Whether the output shows reach: [`Config::needs_reach`] but for
+    /// `--exposed`, which only selects sockets by it.
+    pub fn shows_reach(&self) -> bool {
         self.format != Format::Table
             || self.extended
-            || self.exposed
             || self.summary
             || self.report != Report::Sockets
             || matches!(

@@ -329,7 +329,11 @@ fn inet_table(data: &[u8], proto: Proto, family: Family) {
     if data.len() > TABLE_CAP {
         return;
     }
-    let filter = Filter::new(&config(&["-a", "-tuw", "--udplite"]));
+    let filter = Filter::new(&openports::cmd::listing_request(&config(&[
+        "-a",
+        "-tuw",
+        "--udplite",
+    ])));
     // Either byte order (`--byte-order` reads captures from the other kind).
     let order = match data.first() {
         Some(b) if b % 2 == 1 => ByteOrder::Big,

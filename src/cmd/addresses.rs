@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::cli::{Config, Format};
-use crate::collect::collect_addresses;
+use crate::collect::{Request, collect_addresses};
 use crate::error::{Error, Exit};
 use crate::render::addresses;
 
@@ -13,7 +13,14 @@ pub fn run_addresses(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Exit, Error> {
-    let snap = collect_addresses(cfg)?;
+    // The address files only: no socket table, no fd walk.
+    let req = Request {
+        protos: Vec::new(),
+        processes: false,
+        reach: true,
+        ..super::listing_request(cfg)
+    };
+    let snap = collect_addresses(&req)?;
     crate::render::diagnostics::print(err, &snap.warnings);
     match cfg.format {
         Format::Table => addresses::table(

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{count_hidden, listener_config};
+use super::{count_hidden, listener_request};
 use crate::cli::Config;
 use crate::error::{Error, Exit};
 use crate::model::kinds::{Access, Detail};
@@ -257,8 +257,8 @@ pub fn shell_quote(w: &[u8]) -> String {
 }
 
 pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let ccfg = listener_config(cfg);
-    let c = crate::collect::collect(&ccfg)?;
+    let req = listener_request(cfg);
+    let c = crate::collect::collect(&req)?;
     crate::render::diagnostics::print_diagnostics(&c, err);
     let view = c.view(cfg);
     let rules = baseline_rules(&view, cfg.include_loopback);
@@ -276,8 +276,8 @@ pub fn run_baseline(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> R
         hostname(&cfg.root),
         utc(now())
     );
-    let protos: Vec<&str> = ccfg.protos.iter().map(|p| p.name()).collect();
-    let families = match &ccfg.families[..] {
+    let protos: Vec<&str> = req.protos.iter().map(|p| p.name()).collect();
+    let families = match &req.families[..] {
         [crate::model::socket::Family::Inet] => ", IPv4 only",
         [crate::model::socket::Family::Inet6] => ", IPv6 only",
         _ => "",

@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{count_hidden, listener_config};
+use super::{count_hidden, listener_request};
 use crate::cli::{Command, Config, Format};
+use crate::collect::Request;
 use crate::error::{Error, Exit};
 use crate::model::socket::Socket;
 use crate::model::warning::{HiddenThen, Warning};
@@ -119,11 +120,14 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             r.line
         )));
     }
-    let mut ccfg = listener_config(cfg);
-    // user= needs each holder's uid and the user names, which collect reads
-    // for the extended output (the output itself follows `cfg`).
-    ccfg.extended |= pol.rules.iter().any(|r| r.get(Key::User).is_some());
-    let c = crate::collect::collect(&ccfg)?;
+    let base = listener_request(cfg);
+    let req = Request {
+        // user= needs each holder's uid and the user names (the output
+        // itself follows `cfg`).
+        details: base.details || pol.rules.iter().any(|r| r.get(Key::User).is_some()),
+        ..base
+    };
+    let c = crate::collect::collect(&req)?;
     crate::render::diagnostics::print_diagnostics(&c, err);
 
     if c.users.is_empty()
@@ -156,7 +160,7 @@ pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             .zip(&verdict.used)
             .filter(|(r, used)| {
                 !**used
-                    && r.applies_to(&ccfg.protos, &ccfg.families)
+                    && r.applies_to(&req.protos, &req.families)
                     && (cfg.include_loopback || !r.only_loopback())
             })
             .map(|(r, _)| r)

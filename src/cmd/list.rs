@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
-use crate::cli::{Config, Format, Report, States};
-use crate::collect::collect;
+use super::listing_request;
+use crate::cli::{Config, Format, Report};
+use crate::collect::{Request, collect};
 use crate::error::{Error, Exit};
 use crate::render::{self, diagnostics, summary};
 
@@ -17,7 +18,7 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
                     "--by-process needs the owners that --no-processes skips".into(),
                 ));
             }
-            let c = collect(cfg)?;
+            let c = collect(&listing_request(cfg))?;
             diagnostics::print_diagnostics(&c, err);
             let mut view = c.view(cfg);
             view.header = cfg.header;
@@ -28,7 +29,7 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         }
     }
     let started = std::time::Instant::now();
-    let c = collect(cfg)?;
+    let c = collect(&listing_request(cfg))?;
     diagnostics::print_diagnostics(&c, err);
     let view = c.view(cfg);
     match cfg.format {
@@ -51,9 +52,10 @@ pub fn run_list(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Resul
 /// `-s`: every state of the tables is counted (a `state` filter still
 /// applies), with the kernel's counters of each namespace shown.
 fn run_summary(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let mut all = cfg.clone();
-    all.states = States::All;
-    let c = collect(&all)?;
+    let c = collect(&Request {
+        all_states: true,
+        ..listing_request(cfg)
+    })?;
     diagnostics::print_diagnostics(&c, err);
     let view = c.view(cfg);
     summary::write_summary(&view, &c.selected, &c.counters, cfg.format, out)?;

@@ -1,5 +1,6 @@
-//! One flow per subcommand: collect what it needs, apply it, hand the result
-//! to a writer in [`crate::render`]. `list` (the default), `check POLICY`,
+//! One flow per subcommand: build the [`Request`] of what it needs from its
+//! options (the [`Config`] is never changed), collect it, apply it, hand the
+//! result to a writer in [`crate::render`]. `list` (the default), `check POLICY`,
 //! `baseline`.
 
 pub mod addresses;
@@ -10,7 +11,8 @@ pub mod watch;
 
 use std::io::Write;
 
-use crate::cli::{Command, Config, States};
+use crate::cli::{Command, Config, Format, Report, States};
+use crate::collect::Request;
 use crate::error::{Error, Exit};
 use crate::model::socket::Socket;
 use crate::render::{OwnerKind, View};
@@ -27,15 +29,39 @@ pub fn run(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exi
     }
 }
 
-/// The configuration to collect with: listeners only, loopback included (the
-/// check filters it). The protocols and families are the command line's: the
-/// command line says what is checked, the policy what is allowed.
-fn listener_config(cfg: &Config) -> Config {
-    let mut c = cfg.clone();
-    c.states = States::Listening;
-    c.filter.states = None;
-    c.exposed = false;
-    c
+/// What the listing of `cfg` reads: what its options say (list, watch).
+pub fn listing_request(cfg: &Config) -> Request {
+    Request {
+        root: cfg.root.clone(),
+        byte_order: cfg.byte_order,
+        passwd: cfg.passwd.clone(),
+        group: cfg.group.clone(),
+        protos: cfg.protos.clone(),
+        families: cfg.families.clone(),
+        all_states: cfg.states == States::All,
+        states: cfg.filter.states,
+        expr: cfg.filter.expr.clone(),
+        exposed: cfg.exposed,
+        netns: cfg.netns.clone(),
+        processes: cfg.processes,
+        details: cfg.extended || cfg.format == Format::Json,
+        reach: cfg.needs_reach(),
+        counters: cfg.report == Report::Summary,
+    }
+}
+
+/// What a policy is checked against (check, baseline, watch --policy):
+/// listeners only, loopback included (the check filters it), whatever the
+/// states and `--exposed` say. The protocols and families are the command
+/// line's: the command line says what is checked, the policy what is allowed.
+fn listener_request(cfg: &Config) -> Request {
+    Request {
+        all_states: false,
+        states: None,
+        exposed: false,
+        reach: cfg.shows_reach(),
+        ..listing_request(cfg)
+    }
 }
 
 fn count_hidden(v: &View<'_>, checked: &[&Socket]) -> usize {

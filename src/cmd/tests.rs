@@ -310,3 +310,53 @@ fn shell_quote_round_trips_through_sh() {
     assert_eq!(shell_quote(b"blue"), "blue");
     assert_eq!(shell_quote(b"it's"), "'it'\\''s'");
 }
+
+// --- what each command asks collect for
+
+fn parsed(args: &[&str]) -> crate::cli::Config {
+    match crate::cli::parse_from(args.iter().copied()) {
+        Ok(crate::cli::Parsed::Run(cfg)) => cfg,
+        other => panic!("{args:?}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_listing_asks_for_what_its_options_say() {
+    let r = super::listing_request(&parsed(&["-a", "--exposed", "-e", "-N", "self", "-x"]));
+    assert!(r.all_states && r.exposed && r.details && r.reach && r.processes);
+    assert_eq!(r.protos, vec![Proto::Unix]);
+    assert_eq!(r.netns.len(), 1);
+    let r = super::listing_request(&parsed(&["state", "established", "sport", "=", ":22"]));
+    assert!(r.states.is_some() && r.expr.is_some() && !r.details && !r.reach);
+    assert!(super::listing_request(&parsed(&["-s"])).counters);
+    assert!(super::listing_request(&parsed(&["-j", "--no-processes"])).details);
+    assert!(!super::listing_request(&parsed(&["--no-processes"])).processes);
+}
+
+#[test]
+fn a_policy_is_checked_against_listeners_whatever_the_listing_options() {
+    // watch --policy takes the listing's -a, --exposed and filter; the policy
+    // still sees every listener of the selected kinds.
+    let cfg = parsed(&[
+        "watch",
+        "--policy",
+        "p",
+        "-a",
+        "--exposed",
+        "-u",
+        "state",
+        "listening",
+        "sport",
+        ":53",
+    ]);
+    let r = super::listener_request(&cfg);
+    assert!(!r.all_states && !r.exposed && r.states.is_none());
+    assert!(r.expr.is_some(), "the expression still selects");
+    assert!(r.reach, "watch shows reach");
+    assert_eq!(r.protos, vec![Proto::Udp]);
+    // baseline's table shows no reach; check's violations do.
+    assert!(!super::listener_request(&parsed(&["baseline"])).reach);
+    assert!(super::listener_request(&parsed(&["check", "p"])).reach);
+    // The request is built from the options: the Config is not changed.
+    assert!(cfg.exposed && cfg.states == crate::cli::States::All);
+}

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Config, Format, Watch};
-use crate::collect::{Snapshot, collect};
+use crate::collect::{Request, Snapshot, collect};
 use crate::error::{Error, Exit};
 use crate::model::socket::{Endpoint, Family, Proto, Socket};
 use crate::policy::Policy;
@@ -202,8 +202,8 @@ fn violations(c: &Snapshot, cfg: &Config, pol: &Policy) -> Vec<bool> {
     bad
 }
 
-fn poll(cfg: &Config, pol: Option<&Policy>) -> Result<Poll, Error> {
-    let mut c = collect(cfg)?;
+fn poll(req: &Request, cfg: &Config, pol: Option<&Policy>) -> Result<Poll, Error> {
+    let mut c = collect(req)?;
     if let Some(pol) = pol {
         let bad = violations(&c, cfg, pol);
         let mut k = 0;
@@ -235,9 +235,9 @@ pub fn run_watch(
         None => None,
     };
     // A policy is about listeners, as in check.
-    let cfg = &match pol {
-        Some(_) => super::listener_config(cfg),
-        None => cfg.clone(),
+    let req = match pol {
+        Some(_) => super::listener_request(cfg),
+        None => super::listing_request(cfg),
     };
     let term = sys::catch_terminate()
         .map_err(|e| Error::Fatal(format!("cannot catch SIGINT/SIGTERM: {e}")))?;
@@ -254,7 +254,7 @@ pub fn run_watch(
     let mut polls = 0u64;
     loop {
         let started = Instant::now();
-        let cur = match poll(cfg, pol.as_ref()) {
+        let cur = match poll(&req, cfg, pol.as_ref()) {
             Ok(c) => c,
             Err(e) if prev.is_none() => return Err(e),
             // Later, a failed poll (a `-N` namespace deleted, /proc briefly

@@ -250,7 +250,7 @@ mod tests {
 
     fn filter() -> Filter {
         match cli::parse_from(["-a"]) {
-            Ok(Parsed::Run(cfg)) => Filter::new(&cfg),
+            Ok(Parsed::Run(cfg)) => Filter::new(&crate::cmd::listing_request(&cfg)),
             _ => unreachable!(),
         }
     }

@@ -1,6 +1,6 @@
 //! Which sockets a run shows: a pure predicate, cheap checks first.
 
-use crate::cli::{Config, Report, States};
+use super::Request;
 use crate::model::socket::{Family, Proto, Socket, state};
 use crate::parse::ssfilter::{Expr, Side, mask};
 use std::net::IpAddr;
@@ -38,16 +38,16 @@ impl Filter {
         self.counters
     }
 
-    pub fn new(cfg: &Config) -> Filter {
+    pub fn new(cfg: &Request) -> Filter {
         let mut f = Filter {
             protos: [false; 7],
             families: [false; 2],
-            all_states: cfg.states == States::All,
+            all_states: cfg.all_states,
             exposed: cfg.exposed,
-            states: cfg.filter.states,
-            expr: cfg.filter.expr.clone(),
-            addrs: cfg.needs_reach(),
-            counters: cfg.report == Report::Summary,
+            states: cfg.states,
+            expr: cfg.expr.clone(),
+            addrs: cfg.reach,
+            counters: cfg.counters,
         };
         for &p in &cfg.protos {
             f.protos[proto_ix(p)] = true;

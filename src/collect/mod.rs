@@ -1,4 +1,5 @@
-//! Collection: from the proc root to a [`Snapshot`], in three steps.
+//! Collection: from a [`Request`] (what a command asks for, built from its
+//! options in `cmd`) to a [`Snapshot`], in three steps.
 //!
 //! 1. **Plan** ([`plan`]): list processes, discover the namespaces
 //!    ([`namespaces`]), and turn what to read into typed [`plan::Job`]s: a
@@ -23,13 +24,14 @@ pub mod namespaces;
 pub mod netdir;
 pub mod owners;
 pub mod plan;
+pub mod request;
 pub mod sockstat;
 pub mod tables;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::cli::{Config, Format};
+use crate::cli::Config;
 use crate::error::Error;
 use crate::model::netns::Netns;
 use crate::model::owners::{OwnerIndex, ProcInfo};
@@ -43,6 +45,7 @@ use assemble::assemble;
 use execute::{Ctx, execute};
 use filter::Filter;
 use netdir::NetDir;
+pub use request::Request;
 
 /// A passwd or group file larger than this is refused (a big directory has a
 /// few MiB).
@@ -105,19 +108,19 @@ fn fatal(msg: String) -> Error {
     Error::Fatal(msg)
 }
 
-/// Gather sockets, namespaces and owners as `cfg` asks, on as many workers
+/// Gather sockets, namespaces and owners as `req` asks, on as many workers
 /// as this process has cores ([`plan::workers`]).
-pub fn collect(cfg: &Config) -> Result<Snapshot, Error> {
-    collect_with(cfg, plan::workers())
+pub fn collect(req: &Request) -> Result<Snapshot, Error> {
+    collect_with(req, plan::workers())
 }
 
 /// [`collect`] on `workers` threads (this one included).
-pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
-    let shown_root = render::escape::terminal(cfg.root.as_os_str().as_encoded_bytes());
-    let src = ProcRoot::new(&cfg.root)
+pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
+    let shown_root = render::escape::terminal(req.root.as_os_str().as_encoded_bytes());
+    let src = ProcRoot::new(&req.root)
         .map_err(|e| fatal(format!("cannot use {shown_root}: {e} (is /proc mounted?)")))?
-        .with_byte_order(cfg.byte_order);
-    let filter = Filter::new(cfg);
+        .with_byte_order(req.byte_order);
+    let filter = Filter::new(req);
     let files = plan::net_files(&filter);
     let ctx = Ctx {
         src: &src,
@@ -127,7 +130,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
     let (planned, found) = execute(&ctx, workers, |queue| {
         // Our own namespace's tables (usually the biggest) need no discovery:
         // they are read at once, while processes are listed.
-        let own = if cfg.netns.is_empty() && src.path("net").is_dir() {
+        let own = if req.netns.is_empty() && src.path("net").is_dir() {
             namespaces::own_inode(&src)
         } else {
             None
@@ -151,12 +154,12 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
             }
             // A tree without processes (a capture of net/ alone) has no owners to
             // find: they are reported as not looked up rather than as kernel sockets.
-            let want_owners = cfg.processes && !pids.is_empty();
+            let want_owners = req.processes && !pids.is_empty();
             if want_owners {
                 queue.push(plan::fd_jobs(&pids));
             }
             let disc = namespaces::discover(&src, &pids, own);
-            let sel = plan::select(cfg, &src, &disc.list)?;
+            let sel = plan::select(req, &src, &disc.list)?;
             let done = own.map(|_| namespaces::OWN);
             queue.push(plan::rest(&src, &disc, &sel, done, &files, &mut diag));
             Ok((pids, disc, sel, want_owners))
@@ -199,7 +202,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         if hidepid && euid != 0 {
             full_visibility = false;
             hidden_reasons.push(HiddenReason::Hidepid {
-                root: cfg.root.as_os_str().as_encoded_bytes().to_vec(),
+                root: req.root.as_os_str().as_encoded_bytes().to_vec(),
             });
         }
         if full_visibility
@@ -212,7 +215,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         }
         // The plain table needs only comm and the deleted-exe mark; uid, user
         // and command line are read for -e and JSON.
-        let full_details = cfg.extended || cfg.format == Format::Json;
+        let full_details = req.details;
         let mut wanted: Vec<u32> = sockets
             .iter()
             .filter(|s| s.inode != 0)
@@ -240,26 +243,25 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
             full_visibility,
             &mut diag,
         );
-        if cfg.exposed {
+        if req.exposed {
             sockets.retain(|s| {
                 s.proto != Proto::Unix || s.unix_access().is_some_and(|a| a.beyond_owner())
             });
         }
     }
     let unix_names = sockets.iter().any(|s| s.unix_file().is_some());
-    let needs_users =
-        unix_names || (owners.is_some() && (cfg.extended || cfg.format == Format::Json));
+    let needs_users = unix_names || (owners.is_some() && req.details);
     let users = if needs_users {
-        read_names(&cfg.passwd, "/etc/passwd", Names::Users, &mut diag)
+        read_names(&req.passwd, "/etc/passwd", Names::Users, &mut diag)
     } else {
         HashMap::new()
     };
     let groups = if unix_names {
-        read_names(&cfg.group, "/etc/group", Names::Groups, &mut diag)
+        read_names(&req.group, "/etc/group", Names::Groups, &mut diag)
     } else {
         HashMap::new()
     };
-    let reach = cfg.needs_reach().then(|| {
+    let reach = req.reach.then(|| {
         let mut found = std::mem::take(&mut a.addrs);
         found.resize(disc.list.len(), None);
         if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
@@ -271,7 +273,7 @@ pub fn collect_with(cfg: &Config, workers: usize) -> Result<Snapshot, Error> {
         }
         reach
     });
-    if cfg.exposed
+    if req.exposed
         && let Some(r) = &reach
     {
         // By reach for inet sockets; packet and unix sockets keep the
@@ -315,14 +317,11 @@ pub struct AddrSnapshot {
     pub warnings: Vec<Warning>,
 }
 
-/// The address files of the namespaces `-N` selects, through the engine with
-/// nothing else to read (no socket table, no fd walk).
-pub fn collect_addresses(cfg: &Config) -> Result<AddrSnapshot, Error> {
-    let mut c = cfg.clone();
-    c.command = crate::cli::Command::Addresses;
-    c.protos = Vec::new();
-    c.processes = false;
-    let snap = collect_with(&c, plan::workers())?;
+/// The address files of the namespaces `req` selects, through the engine;
+/// `req` asks for nothing else (no socket table, no fd walk: see
+/// `cmd::addresses`).
+pub fn collect_addresses(req: &Request) -> Result<AddrSnapshot, Error> {
+    let snap = collect_with(req, plan::workers())?;
     let mut addrs = snap.reach.map(|r| r.addrs).unwrap_or_default();
     addrs.resize(snap.namespaces.len(), None);
     Ok(AddrSnapshot {
@@ -394,13 +393,13 @@ mod tests {
             Ok(Parsed::Run(cfg)) => cfg,
             _ => unreachable!(),
         };
-        let s = collect_with(&cfg, workers).unwrap();
+        let s = collect_with(&crate::cmd::listing_request(&cfg), workers).unwrap();
         format!("{:?}\n{:?}\n{:?}", s.sockets, s.owners, s.warnings)
     }
 
     fn collected(args: &[&str]) -> Snapshot {
         match cli::parse_from(args.iter().copied()) {
-            Ok(Parsed::Run(cfg)) => collect_with(&cfg, 2).unwrap(),
+            Ok(Parsed::Run(cfg)) => collect_with(&crate::cmd::listing_request(&cfg), 2).unwrap(),
             _ => unreachable!(),
         }
     }
@@ -466,10 +465,18 @@ mod tests {
                 Ok(Parsed::Run(cfg)) => cfg,
                 _ => unreachable!(),
             };
-            let s = collect_with(&cfg(&["--proc-root", r, "-s"]), workers).unwrap();
+            let s = collect_with(
+                &crate::cmd::listing_request(&cfg(&["--proc-root", r, "-s"])),
+                workers,
+            )
+            .unwrap();
             let want = crate::parse::sockstat::counters(sockstat, sockstat6, b"");
             assert_eq!(s.counters, vec![Some(want)], "{workers} workers");
-            let s = collect_with(&cfg(&["--proc-root", r, "-a"]), workers).unwrap();
+            let s = collect_with(
+                &crate::cmd::listing_request(&cfg(&["--proc-root", r, "-a"])),
+                workers,
+            )
+            .unwrap();
             assert_eq!(s.counters, vec![None], "{workers} workers");
         }
         std::fs::remove_dir_all(&root).unwrap();

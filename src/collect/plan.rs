@@ -25,13 +25,14 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::Request;
 use super::filter::Filter;
 #[cfg(doc)]
 use super::kinds;
 use super::namespaces::Discovery;
 use super::netdir::{Member, NetDir};
 use super::tables::{self, InetTable};
-use crate::cli::{Config, NsSelector};
+use crate::cli::NsSelector;
 use crate::model::netns::{Netns, NsId};
 use crate::model::socket::Proto;
 use crate::model::warning::Warning;
@@ -215,7 +216,7 @@ pub const MAX_WORKERS: usize = 8;
 
 /// Which namespaces to read: all, or those `-N` names.
 #[inline(never)] // one copy for collect and collect_addresses
-pub fn select(cfg: &Config, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
+pub fn select(cfg: &Request, src: &ProcRoot, list: &[Netns]) -> Result<Vec<bool>, String> {
     if cfg.netns.is_empty() {
         return Ok(vec![true; list.len()]);
     }
