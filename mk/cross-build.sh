@@ -76,25 +76,44 @@ if [ ! -f "$extra/dl_find_object.o" ] || [ "$here/mk/dl_find_object.rs" -nt "$ex
     || die "could not compile mk/dl_find_object.rs"
 fi
 
-# Targets that link static-pie (x86_64, s390x) need rcrt1.o and the S
-# variants of crtbegin/crtend.
-if rustup run "$nightly" rustc -Z unstable-options --print target-spec-json --target "$triple" 2>/dev/null \
+# Code generation and link flags for size: the same as the x86_64 release
+# build's (.cargo/config.toml and the Makefile's BUILD_STD): position-
+# dependent code (CROSS_RELOC, default static: no GOT indirection, no dynamic
+# relocations), no unwind tables (panic=abort, std without its backtrace
+# printer), panic locations redacted, and rust-lld's identical code folding,
+# no page-aligned separate code segment, no build id. They are passed as
+# RUSTFLAGS, which replaces every config-file rustflags: .cargo/config.toml's
+# x86_64 flags do not leak into an x86_64 build made here (vm/helper), so the
+# crt objects below always match the code model.
+reloc=${CROSS_RELOC:-static}
+flags="-C linker=rust-lld -C link-self-contained=no -C target-feature=$features"
+flags="$flags -C relocation-model=$reloc -C force-unwind-tables=no -Zlocation-detail=none"
+flags="$flags -C link-arg=--icf=all -C link-arg=-znoseparate-code -C link-arg=--build-id=none"
+
+# A static-pie link (the target's default where its spec says so, x86_64 and
+# s390x, unless CROSS_RELOC=static) needs rcrt1.o, which relocates the
+# program itself at start, and the S variants of crtbegin/crtend; a static
+# non-PIE link needs crt1.o (rcrt1.o in a non-PIE executable crashes at
+# start: its self-relocation finds no dynamic section).
+pie=no
+if [ "$reloc" != static ] && rustup run "$nightly" rustc -Z unstable-options --print target-spec-json --target "$triple" 2>/dev/null \
     | grep -q '"static-position-independent-executables": true'; then
+  pie=yes
+fi
+if [ $pie = yes ]; then
   start=("$mlib/rcrt1.o" "$mlib/crti.o" "$glib/crtbeginS.o"); end=("$glib/crtendS.o" "$mlib/crtn.o")
 else
   start=("$mlib/crt1.o" "$mlib/crti.o"); end=("$mlib/crtn.o")
 fi
-flags="-C linker=rust-lld -C link-self-contained=no -C target-feature=$features"
 for o in "${start[@]}"; do flags="$flags -Z pre-link-arg=$o"; done
 flags="$flags -L native=$mlib -L native=$glib -L native=$extra"
 flags="$flags -C link-arg=$extra/dl_find_object.o -C link-arg=-lgcc"
 for o in "${end[@]}"; do flags="$flags -C link-arg=$o"; done
 flags="$flags ${CROSS_EXTRA_RUSTFLAGS:-}"
 
-T=$(printf '%s' "$triple" | tr 'a-z.-' 'A-Z__')
-echo "$cargo +$nightly build --locked --release --target $triple -Zbuild-std=std,panic_abort (linker rust-lld, C sysroot Debian $suite $arch)" >&2
-env "CARGO_TARGET_${T}_RUSTFLAGS=$flags" \
+echo "$cargo +$nightly build --locked --release --target $triple -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size (linker rust-lld, relocation-model $reloc, C sysroot Debian $suite $arch)" >&2
+env "RUSTFLAGS=$flags" \
   "$cargo" "+$nightly" build --locked --release --target "$triple" \
   --manifest-path "$manifest" --target-dir "$tdir" \
-  -Zbuild-std=std,panic_abort -Zbuild-std-features= >&2 \
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size >&2 \
   || die "cargo build failed (see above)"

@@ -28,9 +28,9 @@ CROSS_TESTS ?= fixtures check
 # which emulation (~10x slower) makes likelier, so they are left out.
 CROSS_TEST_ARGS ?= --skip live_
 
-# Per-target extra rustc flags. MIPS: position-dependent code (no $gp/GOT
-# indirection for every call and global) is 7% smaller (README, "Size").
-CROSS_RUSTFLAGS_mipsel-unknown-linux-musl ?= -C relocation-model=static
+# Per-target extra rustc flags (mk/cross-build.sh already gives every target
+# the x86_64 build's size flags, position-dependent code included).
+CROSS_RUSTFLAGS_mipsel-unknown-linux-musl ?=
 # Per-target opt-level override (empty: the profile's "s").
 CROSS_OPT_mipsel-unknown-linux-musl ?=
 
@@ -119,14 +119,16 @@ comma := ,
 # mipsel: MIPS32 code is ~30% larger than x86_64's for the same source (fixed
 # 32-bit instructions, delay slots, 16-bit immediates); tried: opt-level "z"
 # (larger), position-dependent code (kept, -7%); README, "Size".
-# Measured at the end of the session that overran the budget (see mk/size.mk):
-# each limit is that target's stripped size plus about 2.5%, a regression
-# gate. The cross builds do not yet use the x86_64 link flags of
-# .cargo/config.toml (ICF, no unwind tables), which saved 48 KiB there.
-SIZE_LIMIT_aarch64-unknown-linux-musl ?= 540672
-SIZE_LIMIT_armv7-unknown-linux-musleabihf ?= 548864
-SIZE_LIMIT_s390x-unknown-linux-musl ?= 663552
-SIZE_LIMIT_mipsel-unknown-linux-musl ?= 743424
+# Each limit is that target's measured stripped size plus about 2.5%, a
+# regression gate. Measured 2 December 2026 with mk/cross-build.sh's size
+# flags (the x86_64 build's: static relocation model, no unwind tables,
+# redacted panic locations, optimize_for_size std, ICF): aarch64 444,288,
+# armv7 467,756, s390x 555,304, mipsel 638,808 bytes (before them: 527,016,
+# 533,996, 646,240, 725,128).
+SIZE_LIMIT_aarch64-unknown-linux-musl ?= 458752
+SIZE_LIMIT_armv7-unknown-linux-musleabihf ?= 483328
+SIZE_LIMIT_s390x-unknown-linux-musl ?= 569344
+SIZE_LIMIT_mipsel-unknown-linux-musl ?= 655360
 # rust-objcopy (rustup's llvm-tools) strips every architecture.
 CROSS_OBJCOPY ?= $(shell rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-objcopy
 size: size-cross

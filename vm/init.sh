@@ -21,15 +21,31 @@ run() {
   "$@" > /tmp/out 2> /tmp/err; rc=$?
   echo "@@@ begin $n"; cat /tmp/out; echo "@@@ stderr $n"; cat /tmp/err; echo "@@@ end $n $rc"
 }
-# helper TAG ARGS...: start ophelper in the background, wait until it is ready.
+# helper TAG ARGS...: start ophelper in the background and wait until it says
+# `ready` (it has opened everything) or exits. Event-based: its stdout is a
+# FIFO read line by line here, so the wait takes as long as the helper does
+# and no longer; a helper that dies ends the read with EOF at once (reported
+# with its exit status and stderr); HELPER_WAIT seconds is only the bound for
+# one that hangs (TCG on a loaded host can be 20x slower than the hardware).
+HELPER_WAIT=300
 helper() {
   t=$1; shift
-  /bin/ophelper --tag "$t" "$@" > "/run/h-$t" 2> "/run/h-$t.err" &
-  i=0
-  while ! grep -q '^ready' "/run/h-$t" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 300 ] && { echo "@@@ fail helper $t did not start: $(cat /run/h-$t.err)"; break; }
-    usleep 50000
-  done
+  mkfifo "/run/h-$t.fifo"
+  /bin/ophelper --tag "$t" "$@" > "/run/h-$t.fifo" 2> "/run/h-$t.err" &
+  hp=$!
+  : > "/run/h-$t"
+  ready=no
+  while read -r -t $HELPER_WAIT line; do
+    echo "$line" >> "/run/h-$t"
+    case "$line" in ready*) ready=yes; break;; esac
+  done < "/run/h-$t.fifo"
+  rm -f "/run/h-$t.fifo"
+  [ $ready = yes ] && return 0
+  if kill -0 $hp 2>/dev/null; then
+    echo "@@@ fail helper $t did not report ready within $HELPER_WAIT s: $(cat /run/h-$t.err)"
+  else
+    wait $hp; echo "@@@ fail helper $t exited with status $? before it was ready: $(cat /run/h-$t.err)"
+  fi
 }
 
 sec start
