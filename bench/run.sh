@@ -14,6 +14,9 @@
 #   BENCH_TIMEOUT  seconds allowed for building the population
 #   BENCH_UNIX     listening unix sockets for the -x rows (default 3000; half
 #                  on paths, half abstract; needs python3)
+#   BENCH_ONLY     time only these command ids (space-separated, e.g.
+#                  "true ss_tulnpH op_H"; the ids are the first word after
+#                  `add` below); default: every command
 #   BASE_BIN       a second openports binary (say, the build before a change),
 #                  timed as `openports-base` in the same session, interleaved
 #                  with BIN on the same population
@@ -248,6 +251,9 @@ note() { printf 'note\t%s\n' "$*" >>"$SPEC"; }
 # selections matched nothing)
 add() {
     local id=$1 kind=$2 cmd=$3 first rc=0 nout probe="$BUILD/probe.out"
+    if [[ -n ${BENCH_ONLY:-} && " $BENCH_ONLY " != *" $id "* ]]; then
+        return 0
+    fi
     if [[ $kind == argv ]]; then
         read -r first _ <<<"$cmd"
         if ! command -v "$first" >/dev/null 2>&1; then
