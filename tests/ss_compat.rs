@@ -430,6 +430,16 @@ fn summary_counts_match_ss_s() {
     assert_eq!(objs[1]["by_exposure"]["loopback"], 4);
 }
 
+/// The `--by-process` row of `prog`, its columns joined by one space.
+fn program_row(out: &str, prog: &str) -> String {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(prog))
+        .unwrap_or_else(|| panic!("no {prog} in {out}"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `--by-process` names the interfaces and addresses of each verdict: most
 /// exposed first, dual-stack-only IPv4 marked `?`, host ports that publish a
 /// container's socket as `ADDR:PORT`, `+N` past five, the reason where nobody
@@ -440,41 +450,37 @@ fn by_process_says_where_each_program_is_reachable() {
     let o = run(&["--proc-root", root.to_str().unwrap(), "--by-process", "-H"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    let line = |prog: &str| -> String {
-        out.lines()
-            .find(|l| l.split_whitespace().next() == Some(prog))
-            .unwrap_or_else(|| panic!("no {prog} in {out}"))
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    assert_eq!(
-        line("dnsmasq"),
-        "dnsmasq 250 udp 53 eth0 93.184.216.34, eth1 10.0.0.4, docker0 172.17.0.1 (public)"
-    );
-    assert_eq!(
-        line("node_exporter"),
-        "node_exporter 240 tcp 8888,9100 tcp 9100: eth0 2a00:1450:4001:81c::10, eth0 ?93.184.216.34, \
-         eth1 ?10.0.0.4, docker0 ?172.17.0.1, eth0 fe80::1 (public); tcp 8888: eth0 fe80::1 (link-local)"
-    );
-    assert_eq!(
-        line("nginx"),
-        "nginx 800 tcp 80,9000 tcp 80: eth0 93.184.216.34:8080, eth0 [2a00:1450:4001:81c::10]:8080, \
+    for (prog, want) in [
+        (
+            "dnsmasq",
+            "dnsmasq 250 udp 53 eth0 93.184.216.34, eth1 10.0.0.4, docker0 172.17.0.1 (public)",
+        ),
+        (
+            "node_exporter",
+            "node_exporter 240 tcp 8888,9100 tcp 9100: eth0 2a00:1450:4001:81c::10, eth0 ?93.184.216.34, \
+         eth1 ?10.0.0.4, docker0 ?172.17.0.1, eth0 fe80::1 (public); tcp 8888: eth0 fe80::1 (link-local)",
+        ),
+        (
+            "nginx",
+            "nginx 800 tcp 80,9000 tcp 80: eth0 93.184.216.34:8080, eth0 [2a00:1450:4001:81c::10]:8080, \
          eth0 172.17.0.2, eth1 10.0.0.4:8080, docker0 172.17.0.1:8080, +1 (public, 3f2a9c0d1e2b); \
-         tcp 9000: loopback only (local, 3f2a9c0d1e2b)"
-    );
-    assert_eq!(
-        line("keepalived-app"),
-        "keepalived-app 230 tcp 5000 address not configured (local)"
-    );
-    assert_eq!(
-        line("rpcbind"),
-        "rpcbind 900 tcp 111; udp 111 no address but loopback (local, iso)"
-    );
-    assert_eq!(
-        line("legacy"),
-        "legacy 950 tcp 7000 addresses unknown (unknown, 4026532800)"
-    );
+         tcp 9000: loopback only (local, 3f2a9c0d1e2b)",
+        ),
+        (
+            "keepalived-app",
+            "keepalived-app 230 tcp 5000 address not configured (local)",
+        ),
+        (
+            "rpcbind",
+            "rpcbind 900 tcp 111; udp 111 no address but loopback (local, iso)",
+        ),
+        (
+            "legacy",
+            "legacy 950 tcp 7000 addresses unknown (unknown, 4026532800)",
+        ),
+    ] {
+        assert_eq!(program_row(&out, prog), want);
+    }
 
     let kinds = common::testdata().join("synth-kinds");
     let o = run(&[
@@ -486,26 +492,19 @@ fn by_process_says_where_each_program_is_reachable() {
         "-x",
     ]);
     let out = stdout(&o);
-    let line = |prog: &str| -> String {
-        out.lines()
-            .find(|l| l.split_whitespace().next() == Some(prog))
-            .unwrap_or_else(|| panic!("no {prog} in {out}"))
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    assert_eq!(
-        line("tcpdump"),
-        "tcpdump 150 p_raw *:*; p_raw [0]:* every interface (wildcard); no frames (local)"
-    );
-    assert_eq!(
-        line("dhclient"),
-        "dhclient 140 p_dgr ip:eth0 eth0 (interface)"
-    );
-    assert_eq!(
-        line("systemd"),
-        "systemd 1 u_str /run/systemd/private this host (local)"
-    );
+    for (prog, want) in [
+        (
+            "tcpdump",
+            "tcpdump 150 p_raw *:*; p_raw [0]:* every interface (wildcard); no frames (local)",
+        ),
+        ("dhclient", "dhclient 140 p_dgr ip:eth0 eth0 (interface)"),
+        (
+            "systemd",
+            "systemd 1 u_str /run/systemd/private this host (local)",
+        ),
+    ] {
+        assert_eq!(program_row(&out, prog), want);
+    }
     let j = run(&[
         "--proc-root",
         kinds.to_str().unwrap(),
