@@ -12,8 +12,9 @@
 # explicitly (-C link-self-contained=no). Traps, each handled below:
 #   - libgcc_eh stands in for libunwind and references glibc's
 #     _dl_find_object: mk/dl_find_object.rs defines it as "not found";
-#   - s390x (and x86_64) link static-pie: rcrt1.o + crtbeginS.o, not crt1.o
-#     (which crashes at start on s390x);
+#   - a static-pie link (x86_64 and s390x by default; CROSS_RELOC=pic) needs
+#     rcrt1.o + crtbeginS.o, a non-PIE one (CROSS_RELOC=static, the default
+#     here) crt1.o: the wrong one crashes at start;
 #   - Debian's mipsel musl is hard-float, Rust's mipsel-musl is soft-float:
 #     -C target-feature=-soft-float;
 #   - with gcc's crtbeginT.o/crtend.o, aarch64 and mipsel binaries crash at

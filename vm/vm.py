@@ -66,13 +66,16 @@ def fetch(cache, suite, arch):
     stamp = os.path.join(d, ".complete")
     if not os.path.exists(stamp):
         shutil.rmtree(d, ignore_errors=True)
-        for sub, pkg in (("kernel", "dep:" + meta), ("busybox", "busybox-static")):
+        # A backports suite (bookworm-backports: the next release's kernel
+        # built for this one) has the kernel; busybox comes from its release.
+        base = suite.split("-")[0]
+        for sub, pkg, where in (("kernel", "dep:" + meta, suite), ("busybox", "busybox-static", base)):
             r = subprocess.run(
-                [os.path.join(HERE, "apt-fetch.sh"), os.path.join(cache, "apt"), suite, arch,
+                [os.path.join(HERE, "apt-fetch.sh"), os.path.join(cache, "apt"), where, arch,
                  os.path.join(d, sub), pkg]
             )
             if r.returncode == 3:
-                print(f"SKIPPED: {suite}/{arch}: the Debian mirror does not carry {suite} for {arch}")
+                print(f"SKIPPED: {suite}/{arch}: the Debian mirror does not carry {where} for {arch}")
                 sys.exit(3)
             if r.returncode != 0:
                 die(f"could not fetch {pkg} for {suite}/{arch} (see above)")
