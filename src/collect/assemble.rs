@@ -7,7 +7,7 @@ use crate::model::warning::Warning;
 
 use super::execute::Findings;
 use super::namespaces::Discovery;
-use super::owners::{self, WalkPart};
+use super::owners;
 use crate::model::netns::NsId;
 use crate::model::owners::OwnerIndex;
 use crate::model::socket::Socket;
@@ -16,8 +16,6 @@ use crate::parse::sockstat::Counters;
 /// What one job found.
 #[derive(Debug)]
 pub enum Found {
-    /// One slice of the fd walk.
-    Owners(WalkPart),
     /// Something to tell the user (printed once, in job order).
     Warning(Warning),
     /// The addresses of one namespace.
@@ -57,12 +55,10 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
     for mut r in rest {
         a.sockets.append(&mut r);
     }
-    let mut parts = Vec::new();
     let mut failed: Vec<String> = Vec::new();
     let mut first_err: Option<io::Error> = None;
     for f in f.found {
         match f {
-            Found::Owners(p) => parts.push(p),
             Found::Warning(w) => a.warnings.push(w),
             Found::Addrs(ns, x) => {
                 let ns = ns as usize;
@@ -96,7 +92,7 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
         rank[id as usize] = pos as u32;
     }
     sort_dedup(&mut a.sockets, &rank);
-    a.owners = want_owners.then(|| owners::index_from_parts(parts));
+    a.owners = want_owners.then(|| owners::index_from_parts(f.walks));
     a
 }
 
@@ -124,12 +120,29 @@ pub fn sort_dedup(v: &mut Vec<Socket>, rank: &[u32]) {
             s.state,
         )
     };
-    // Ties (unix rows that claim one inode under two names) in name order.
-    v.sort_unstable_by(|a, b| {
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.unix_name().cmp(&b.unix_name()))
+    // A radix sort by the first word of the key (namespace, protocol, port),
+    // then each run of one port sorted by the whole key; ties (unix rows that
+    // claim one inode under two names) in name order. (std's sort_unstable is
+    // a heapsort in this build: see `model::radix`.)
+    let mut order: Vec<(u64, u32)> = v
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (key(s).0, i as u32))
+        .collect();
+    crate::model::radix::sort(&mut order);
+    crate::model::radix::each_tie(&mut order, |run| {
+        run.sort_unstable_by(|&(_, a), &(_, b)| {
+            let (a, b) = (&v[a as usize], &v[b as usize]);
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.unix_name().cmp(&b.unix_name()))
+        })
     });
+    let mut rows: Vec<Option<Socket>> = std::mem::take(v).into_iter().map(Some).collect();
+    *v = order
+        .iter()
+        .filter_map(|&(_, i)| rows[i as usize].take())
+        .collect();
     v.dedup_by(|a, b| {
         a.inode != 0
             && a.inode == b.inode

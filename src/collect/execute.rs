@@ -15,7 +15,7 @@ use super::filter::Filter;
 use super::kinds;
 use super::namespaces;
 use super::netdir::NetDir;
-use super::owners;
+use super::owners::{self, WalkPart};
 use super::plan::{Entry, Job, NetFile};
 use super::tables;
 use crate::model::socket::Socket;
@@ -100,12 +100,14 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// What the jobs found: the findings in job order, and the rows each worker
-/// read (rows go straight into their worker's vector, never copied per job:
-/// their order does not matter, [`super::assemble`] sorts them).
+/// What the jobs found: the findings in job order, and the rows and fd-walk
+/// entries each worker read (they go straight into their worker's vectors,
+/// never copied or regrown per job: their order does not matter,
+/// [`super::assemble`] sorts them).
 pub struct Findings {
     pub found: Vec<Found>,
     pub rows: Vec<Vec<Socket>>,
+    pub walks: Vec<WalkPart>,
 }
 
 /// Run `plan` on this thread while `workers - 1` helper threads run the jobs
@@ -121,20 +123,21 @@ pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T)
             let _close = CloseOnDrop(&queue);
             plan(&queue)
         };
-        let (mut found, mine) = work(ctx, &queue);
-        let mut rows = vec![mine];
+        let (mut found, mine, walk) = work(ctx, &queue);
+        let (mut rows, mut walks) = (vec![mine], vec![walk]);
         for h in helpers {
             match h.join() {
-                Ok((f, r)) => {
+                Ok((f, r, w)) => {
                     found.extend(f);
                     rows.push(r);
+                    walks.push(w);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        (planned, (found, rows))
+        (planned, (found, rows, walks))
     });
-    let (found, rows) = found;
+    let (found, rows, walks) = found;
     // In job order, each job's findings in the order the job made them.
     let mut by_job: Vec<Vec<Found>> = Vec::new();
     by_job.resize_with(queue.lock().planned, Vec::new);
@@ -142,29 +145,28 @@ pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T)
         by_job[job].push(f);
     }
     let found = by_job.into_iter().flatten().collect();
-    (planned, Findings { found, rows })
+    (planned, Findings { found, rows, walks })
 }
 
 /// One worker: take jobs until the queue is closed and empty.
-fn work(ctx: &Ctx<'_>, queue: &Queue) -> (Vec<(usize, Found)>, Vec<Socket>) {
+fn work(ctx: &Ctx<'_>, queue: &Queue) -> (Vec<(usize, Found)>, Vec<Socket>, WalkPart) {
     let mut out = Vec::new();
     let mut found = Vec::new();
     let mut rows = Vec::new();
+    let mut walk = WalkPart::default();
     while let Some((n, job)) = queue.take() {
-        run(ctx, job, &mut found, &mut rows);
+        run(ctx, job, &mut found, &mut rows, &mut walk);
         out.extend(found.drain(..).map(|f| (n, f)));
     }
-    (out, rows)
+    (out, rows, walk)
 }
 
 /// Run one job. Every kind of job is dispatched here, to its reader.
-fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>, rows: &mut Vec<Socket>) {
+fn run(ctx: &Ctx<'_>, job: Job, out: &mut Vec<Found>, rows: &mut Vec<Socket>, walk: &mut WalkPart) {
     match job {
         Job::Net { ns, dir, file } => read_file(ctx, &dir, ns, file, out, rows),
         Job::Entered { targets, files } => entered(ctx, &targets, &files, out, rows),
-        Job::Fds { pids, range } => {
-            out.push(Found::Owners(owners::walk_pids(ctx.src, &pids[range])));
-        }
+        Job::Fds { pids, range } => owners::walk_pids(ctx.src, &pids[range], walk),
         #[cfg(test)]
         Job::Panic => panic!("a reader failed"),
     }
@@ -278,7 +280,8 @@ mod tests {
         assert!(r.is_err(), "the worker's panic was swallowed");
     }
 
-    /// Findings come back in job order whichever worker ran what.
+    /// Findings come back in job order, and the fd walk finds the same owners,
+    /// whichever worker ran what.
     #[test]
     fn findings_are_in_job_order_for_any_number_of_workers() {
         let src = fixture("synth-multi-ns");
@@ -288,23 +291,37 @@ mod tests {
             filter: &filter,
         };
         let pids: std::sync::Arc<[u32]> = src.list_pids().unwrap().into();
-        let kinds = |workers| {
+        let run = |workers| {
             let ((), found) = execute(&ctx, workers, |q| {
-                q.push(super::super::plan::fd_jobs(&pids))
+                for ns in 0..6 {
+                    q.push([Job::Net {
+                        ns,
+                        dir: NetDir::Path("net"),
+                        file: NetFile::Addrs,
+                    }]);
+                    q.push(super::super::plan::fd_jobs(&pids));
+                }
             });
-            found
+            let order: Vec<u32> = found
                 .found
                 .iter()
-                .map(|f| match f {
-                    Found::Owners(p) => format!("{p:?}"),
-                    other => format!("{other:?}"),
+                .filter_map(|f| match f {
+                    Found::Addrs(ns, _) => Some(*ns),
+                    _ => None,
                 })
-                .collect::<Vec<_>>()
+                .collect();
+            let ix = owners::index_from_parts(found.walks);
+            (order, ix.entries().to_vec(), ix.walked)
         };
-        let one = kinds(1);
-        assert!(!one.is_empty());
+        let one = run(1);
+        assert_eq!(one.0, [0, 1, 2, 3, 4, 5]);
+        assert!(!one.1.is_empty());
+        assert!(
+            one.2 > 0 && one.2 % 6 == 0,
+            "each pass walks the same processes"
+        );
         for workers in [2, 3, 8] {
-            assert_eq!(kinds(workers), one, "{workers} workers");
+            assert_eq!(run(workers), one, "{workers} workers");
         }
     }
 }

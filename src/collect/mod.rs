@@ -223,8 +223,9 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
+        let mut seen = owners::ExeCache::default();
         for pid in wanted {
-            if let Some(info) = owners::proc_info(&src, pid, full_details) {
+            if let Some(info) = owners::proc_info(&src, pid, full_details, &mut seen) {
                 procs.insert(pid, info);
             }
         }

@@ -30,16 +30,13 @@ pub fn index_from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
 
 /// Read every socket link of one fd directory into `out`.
 fn walk_fd_dir(dir: &Dir, pid: u32, tid: u32, out: &mut Vec<(u64, Owner)>) -> io::Result<()> {
-    let mut names: Vec<u32> = Vec::new();
-    dir.for_each_name(|n| {
-        if let Some(fd) = parse_u32(n) {
-            names.push(fd);
-        }
-    })?;
     let mut buf = [0u8; 128];
-    let mut num = itoa_buf();
-    for fd in names {
-        let name = fmt_u32(fd, &mut num);
+    let mut denied = None;
+    // Each link is read as its name comes out of getdents (no list of names).
+    dir.for_each_name(|name| {
+        let Some(fd) = parse_u32(name).filter(|_| denied.is_none()) else {
+            return;
+        };
         match dir.readlink(name, &mut buf) {
             Ok(target) => {
                 if let Some(inode) = socket_link(target) {
@@ -50,29 +47,12 @@ fn walk_fd_dir(dir: &Dir, pid: u32, tid: u32, out: &mut Vec<(u64, Owner)>) -> io
             }
             // The directory can be listed but its links are not ours to read (an
             // LSM, or a process that changed credentials): every fd will fail alike.
-            Err(e) if is_denied(&e) => return Err(e),
+            Err(e) if is_denied(&e) => denied = Some(e),
             // ENOENT: the fd was closed meanwhile; skip it.
             Err(_) => {}
         }
-    }
-    Ok(())
-}
-
-fn itoa_buf() -> [u8; 10] {
-    [0; 10]
-}
-
-fn fmt_u32(mut v: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    &buf[i..]
+    })?;
+    denied.map_or(Ok(()), Err)
 }
 
 /// What the walk of some processes' fd tables found.
@@ -85,13 +65,7 @@ pub struct WalkPart {
 
 /// Walk `/proc/PID/fd` of each of `pids`. Vanished processes are skipped
 /// silently; unreadable ones are counted as denied.
-pub fn walk_pids(src: &ProcRoot, pids: &[u32]) -> WalkPart {
-    let mut part = WalkPart::default();
-    walk_into(src, pids, &mut part);
-    part
-}
-
-fn walk_into(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
+pub fn walk_pids(src: &ProcRoot, pids: &[u32], part: &mut WalkPart) {
     let WalkPart {
         entries,
         denied,
@@ -280,7 +254,7 @@ fn ring_socket(line: &[u8]) -> Option<u64> {
 
 /// Load a process's details; `None` when it has exited. `full` adds the uid
 /// (from `status`) and the command line.
-pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
+pub fn proc_info(src: &ProcRoot, pid: u32, full: bool, seen: &mut ExeCache) -> Option<ProcInfo> {
     let comm = match src.read_capped(format!("{pid}/comm"), 256) {
         Ok(mut c) => {
             if c.last() == Some(&b'\n') {
@@ -301,7 +275,7 @@ pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
         None
     };
     let mut info = match src.readlink(format!("{pid}/exe")) {
-        Ok(t) if src.is_live() => exe_facts(src, pid, t),
+        Ok(t) if src.is_live() => exe_facts(src, pid, t, seen),
         // A fixture tree: only the kernel's text is recorded.
         Ok(t) => {
             let (exe, exe_deleted) = split_deleted(t);
@@ -325,12 +299,45 @@ pub fn proc_info(src: &ProcRoot, pid: u32, full: bool) -> Option<ProcInfo> {
     Some(info)
 }
 
+/// `(device, inode)`.
+type FileId = (u64, u64);
+
+/// What the executables of several processes share, looked up once per run:
+/// our own mount namespace, and what the last few paths name in it (the
+/// workers of one server run one file and have neighbouring pids).
+#[derive(Default)]
+pub struct ExeCache {
+    /// The link text of our `ns/mnt`, once read.
+    self_mnt: Option<Option<Vec<u8>>>,
+    recent: Vec<(Vec<u8>, Option<FileId>)>,
+    next: usize,
+}
+
+impl ExeCache {
+    const KEEP: usize = 8;
+
+    /// `(device, inode)` of the file `path` names in our view, `None` if none.
+    fn file_id(&mut self, path: &[u8]) -> Option<FileId> {
+        if let Some((_, id)) = self.recent.iter().find(|(p, _)| p == path) {
+            return *id;
+        }
+        let id = file_id(path).ok();
+        if self.recent.len() < Self::KEEP {
+            self.recent.push((path.to_vec(), id));
+        } else {
+            self.recent[self.next] = (path.to_vec(), id);
+            self.next = (self.next + 1) % Self::KEEP;
+        }
+        id
+    }
+}
+
 /// The facts about a live process's executable, from `stat` rather than from
 /// the link text that the process can shape: deleted when the running file has
 /// no link left (`st_nlink == 0`; a ` (deleted)` in the text may be part of a
 /// real name), replaced when the path (in our view, which is the process's when
 /// it shares our mount namespace) now names another file.
-fn exe_facts(src: &ProcRoot, pid: u32, text: Vec<u8>) -> ProcInfo {
+fn exe_facts(src: &ProcRoot, pid: u32, text: Vec<u8>, seen: &mut ExeCache) -> ProcInfo {
     use std::os::unix::fs::MetadataExt;
     const SUFFIX: &[u8] = b" (deleted)";
     let Ok(m) = src.stat(format!("{pid}/exe")) else {
@@ -340,12 +347,14 @@ fn exe_facts(src: &ProcRoot, pid: u32, text: Vec<u8>) -> ProcInfo {
         };
     };
     let id = (m.dev(), m.ino());
-    let mnt = |who: &str| src.readlink(format!("{who}/ns/mnt")).ok();
-    let other_mntns = match (mnt(&pid.to_string()), mnt("self")) {
-        (Some(a), Some(b)) => a != b,
+    let self_mnt = seen
+        .self_mnt
+        .get_or_insert_with(|| src.readlink("self/ns/mnt").ok());
+    let other_mntns = match (src.readlink(format!("{pid}/ns/mnt")).ok(), self_mnt) {
+        (Some(a), Some(b)) => a != *b,
         _ => false,
     };
-    let here = |p: &[u8]| file_id(p).ok();
+    let mut here = |p: &[u8]| seen.file_id(p);
     let unlinked = m.nlink() == 0;
     let mut exe = text;
     let (mut deleted, mut replaced) = (unlinked, false);
@@ -380,18 +389,5 @@ fn exe_facts(src: &ProcRoot, pid: u32, text: Vec<u8>) -> ProcInfo {
             ino: id.1,
         },
         ..ProcInfo::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fmt_u32_matches_to_string() {
-        let mut b = itoa_buf();
-        for v in [0u32, 7, 10, 255, 65535, u32::MAX] {
-            assert_eq!(fmt_u32(v, &mut b), v.to_string().as_bytes());
-        }
     }
 }

@@ -4,6 +4,7 @@ pub mod exposure;
 pub mod kinds;
 pub mod netns;
 pub mod owners;
+pub mod radix;
 pub mod reach;
 pub mod socket;
 pub mod warning;

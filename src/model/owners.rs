@@ -31,8 +31,7 @@ pub struct OwnerIndex {
 impl OwnerIndex {
     /// Build the index from `(inode, owner)` pairs in any order.
     pub fn from_entries(mut entries: Vec<(u64, Owner)>) -> OwnerIndex {
-        entries.sort_unstable();
-        entries.dedup();
+        sort_entries(&mut entries);
         OwnerIndex {
             entries,
             ..OwnerIndex::default()
@@ -54,9 +53,17 @@ impl OwnerIndex {
     /// Add more entries (the fd tables of threads).
     pub fn merge(&mut self, more: Vec<(u64, Owner)>) {
         self.entries.extend(more);
-        self.entries.sort_unstable();
-        self.entries.dedup();
+        sort_entries(&mut self.entries);
     }
+}
+
+/// Sort by inode, then owner, and drop repeats: a radix sort by inode, then
+/// each run of one inode's owners (one fd each, as a rule; the workers of a
+/// preforking server share a listener) sorted by owner.
+fn sort_entries(entries: &mut Vec<(u64, Owner)>) {
+    super::radix::sort(entries);
+    super::radix::each_tie(entries, |run| run.sort_unstable_by_key(|e| e.1));
+    entries.dedup();
 }
 
 /// Read every socket link of one fd directory into `out`.

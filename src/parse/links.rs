@@ -1,8 +1,6 @@
 //! Link targets: `/proc/PID/fd/N` (`socket:[N]`), `/proc/PID/ns/net`
 //! (`net:[N]`), `/proc/PID/exe` (` (deleted)`).
 
-use super::inet::dec_u64;
-
 /// `socket:[12345]` → 12345. Other fd targets (pipes, files, anon inodes) → `None`.
 pub fn socket_link(target: &[u8]) -> Option<u64> {
     bracketed_inode(target, b"socket:")
@@ -16,9 +14,7 @@ pub fn netns_link(target: &[u8]) -> Option<u64> {
 /// `PREFIX[N]` with nothing after the `]`.
 pub fn bracketed_inode(target: &[u8], prefix: &[u8]) -> Option<u64> {
     let rest = target.strip_prefix(prefix)?;
-    let rest = rest.strip_prefix(b"[")?;
-    let (rest, n) = dec_u64(rest).ok()?;
-    if rest == b"]" { Some(n) } else { None }
+    super::digits_u64(rest.strip_prefix(b"[")?.strip_suffix(b"]")?)
 }
 
 /// `/usr/sbin/sshd (deleted)` → (`/usr/sbin/sshd`, true).

@@ -16,10 +16,28 @@ pub mod ssfilter;
 
 /// Parse a whole byte string as a decimal u32 (`"1234"`); anything else is `None`.
 pub fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
+    if b.len() > 10 {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    u32::try_from(digits_u64(b)?).ok()
+}
+
+/// A whole byte string of one or more decimal digits as a u64 (`None` on
+/// anything else or on overflow): every fd name and socket link of the fd
+/// walk goes through here.
+pub fn digits_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(v)
 }
 
 /// Parse a whole byte string as a decimal i64, with an optional `-`.
@@ -29,4 +47,26 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
         return None;
     }
     std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// fd names of `/proc/PID/fd` and the numbers of `socket:[N]` links.
+    #[test]
+    fn decimal_names_and_their_limits() {
+        assert_eq!(parse_u32(b"3"), Some(3));
+        assert_eq!(parse_u32(b"4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32(b"4294967296"), None);
+        assert_eq!(parse_u32(b"00000000001"), None); // 11 digits
+        assert_eq!(parse_u32(b""), None);
+        assert_eq!(parse_u32(b"."), None);
+        assert_eq!(parse_u32(b"1a"), None);
+        assert_eq!(parse_u32(b"-1"), None);
+        assert_eq!(digits_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(digits_u64(b"18446744073709551616"), None);
+        assert_eq!(digits_u64(b"0031337"), Some(31337));
+        assert_eq!(digits_u64(b"12 "), None);
+    }
 }

@@ -70,7 +70,15 @@ pub fn quoted(b: &[u8]) -> String {
     s
 }
 
-fn push_terminal(s: &mut String, b: &[u8], quote: bool) {
+/// [`terminal`] (or [`quoted`] when `quote`) appended to `s`.
+pub fn push_terminal(s: &mut String, b: &[u8], quote: bool) {
+    // Most names are printable ASCII with nothing to escape: one copy.
+    if b.iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && c != b'\\' && !(quote && c == b'"'))
+        && let Ok(plain) = std::str::from_utf8(b)
+    {
+        return s.push_str(plain);
+    }
     for chunk in b.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {

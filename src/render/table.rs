@@ -285,12 +285,18 @@ fn push_process(v: &View<'_>, s: &Socket, out: &mut String) {
             out.push(',');
         }
         let info = v.procs.get(&o.pid);
-        let comm = info.map(|p| quoted(&p.comm)).unwrap_or_default();
-        let _ = write!(out, "(\"{comm}\",pid={}", o.pid);
-        if o.tid != 0 {
-            let _ = write!(out, ",tid={}", o.tid);
+        out.push_str("(\"");
+        if let Some(p) = info {
+            super::escape::push_terminal(out, &p.comm, true);
         }
-        let _ = write!(out, ",fd={}", o.fd);
+        out.push_str("\",pid=");
+        push_u64(out, o.pid.into());
+        if o.tid != 0 {
+            out.push_str(",tid=");
+            push_u64(out, o.tid.into());
+        }
+        out.push_str(",fd=");
+        push_u64(out, o.fd.into());
         // Details once per process: a process holding the socket on several fds
         // repeats only its fd.
         let first_of_pid = i == 0 || owners[i - 1].1.pid != o.pid;
