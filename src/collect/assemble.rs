@@ -92,7 +92,7 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
         rank[id as usize] = pos as u32;
     }
     sort_dedup(&mut a.sockets, &rank);
-    a.owners = want_owners.then(|| owners::index_from_parts(f.walks));
+    a.owners = want_owners.then(|| owners::index_of(f.walk));
     a
 }
 
@@ -108,10 +108,13 @@ pub fn sort_dedup(v: &mut Vec<Socket>, rank: &[u32]) {
             std::net::IpAddr::V6(a) => (true, u128::from(a)),
         }
     }
-    let key = |s: &Socket| {
+    let primary = |s: &Socket| {
         let ns = rank.get(s.ns as usize).copied().unwrap_or(s.ns);
+        (u64::from(ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port)
+    };
+    let key = |s: &Socket| {
         (
-            (u64::from(ns) << 32) | ((s.proto as u64) << 16) | u64::from(s.local.port),
+            primary(s),
             s.sub_type(),
             ip_key(s.local.ip),
             ip_key(s.remote.ip),
@@ -124,25 +127,14 @@ pub fn sort_dedup(v: &mut Vec<Socket>, rank: &[u32]) {
     // then each run of one port sorted by the whole key; ties (unix rows that
     // claim one inode under two names) in name order. (std's sort_unstable is
     // a heapsort in this build: see `model::radix`.)
-    let mut order: Vec<(u64, u32)> = v
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (key(s).0, i as u32))
-        .collect();
-    crate::model::radix::sort(&mut order);
-    crate::model::radix::each_tie(&mut order, |run| {
-        run.sort_unstable_by(|&(_, a), &(_, b)| {
-            let (a, b) = (&v[a as usize], &v[b as usize]);
+    crate::model::radix::sort_by_key(v, primary);
+    crate::model::radix::each_tie(v, primary, |run| {
+        run.sort_unstable_by(|a, b| {
             key(a)
                 .cmp(&key(b))
                 .then_with(|| a.unix_name().cmp(&b.unix_name()))
         })
     });
-    let mut rows: Vec<Option<Socket>> = std::mem::take(v).into_iter().map(Some).collect();
-    *v = order
-        .iter()
-        .filter_map(|&(_, i)| rows[i as usize].take())
-        .collect();
     v.dedup_by(|a, b| {
         a.inode != 0
             && a.inode == b.inode

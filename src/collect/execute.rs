@@ -100,14 +100,14 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// What the jobs found: the findings in job order, and the rows and fd-walk
-/// entries each worker read (they go straight into their worker's vectors,
-/// never copied or regrown per job: their order does not matter,
-/// [`super::assemble`] sorts them).
+/// What the jobs found: the findings in job order, the rows each worker read
+/// (they go straight into their worker's vector, never copied per job), and
+/// what the fd walk found (each job's entries appended to one vector). The
+/// order of rows and entries does not matter: [`super::assemble`] sorts them.
 pub struct Findings {
     pub found: Vec<Found>,
     pub rows: Vec<Vec<Socket>>,
-    pub walks: Vec<WalkPart>,
+    pub walk: WalkPart,
 }
 
 /// Run `plan` on this thread while `workers - 1` helper threads run the jobs
@@ -115,29 +115,30 @@ pub struct Findings {
 /// what the jobs found.
 pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T) -> (T, Findings) {
     let queue = Queue::default();
+    let walk = Mutex::new(WalkPart::default());
     let (planned, found) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..workers.max(1))
-            .map(|_| s.spawn(|| work(ctx, &queue)))
+            .map(|_| s.spawn(|| work(ctx, &queue, &walk)))
             .collect();
         let planned = {
             let _close = CloseOnDrop(&queue);
             plan(&queue)
         };
-        let (mut found, mine, walk) = work(ctx, &queue);
-        let (mut rows, mut walks) = (vec![mine], vec![walk]);
+        let (mut found, mine) = work(ctx, &queue, &walk);
+        let mut rows = vec![mine];
         for h in helpers {
             match h.join() {
-                Ok((f, r, w)) => {
+                Ok((f, r)) => {
                     found.extend(f);
                     rows.push(r);
-                    walks.push(w);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        (planned, (found, rows, walks))
+        (planned, (found, rows))
     });
-    let (found, rows, walks) = found;
+    let (found, rows) = found;
+    let walk = walk.into_inner().unwrap_or_else(|p| p.into_inner());
     // In job order, each job's findings in the order the job made them.
     let mut by_job: Vec<Vec<Found>> = Vec::new();
     by_job.resize_with(queue.lock().planned, Vec::new);
@@ -145,20 +146,32 @@ pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T)
         by_job[job].push(f);
     }
     let found = by_job.into_iter().flatten().collect();
-    (planned, Findings { found, rows, walks })
+    (planned, Findings { found, rows, walk })
 }
 
-/// One worker: take jobs until the queue is closed and empty.
-fn work(ctx: &Ctx<'_>, queue: &Queue) -> (Vec<(usize, Found)>, Vec<Socket>, WalkPart) {
+/// One worker: take jobs until the queue is closed and empty. An fd-walk job
+/// fills this worker's scratch, which is then appended to `walk` (one vector
+/// that grows in place, where per-worker vectors would be copied into one).
+fn work(
+    ctx: &Ctx<'_>,
+    queue: &Queue,
+    walk: &Mutex<WalkPart>,
+) -> (Vec<(usize, Found)>, Vec<Socket>) {
     let mut out = Vec::new();
     let mut found = Vec::new();
     let mut rows = Vec::new();
-    let mut walk = WalkPart::default();
+    let mut scratch = WalkPart::default();
     while let Some((n, job)) = queue.take() {
-        run(ctx, job, &mut found, &mut rows, &mut walk);
+        let walked = matches!(job, Job::Fds { .. });
+        run(ctx, job, &mut found, &mut rows, &mut scratch);
+        if walked {
+            walk.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take_from(&mut scratch);
+        }
         out.extend(found.drain(..).map(|f| (n, f)));
     }
-    (out, rows, walk)
+    (out, rows)
 }
 
 /// Run one job. Every kind of job is dispatched here, to its reader.
@@ -310,7 +323,7 @@ mod tests {
                     _ => None,
                 })
                 .collect();
-            let ix = owners::index_from_parts(found.walks);
+            let ix = owners::index_of(found.walk);
             (order, ix.entries().to_vec(), ix.walked)
         };
         let one = run(1);

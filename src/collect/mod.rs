@@ -216,12 +216,13 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
         // The plain table needs only comm and the deleted-exe mark; uid, user
         // and command line are read for -e and JSON.
         let full_details = req.details;
+        // Each holder once, in pid order (the workers of one server together).
         let mut wanted: Vec<u32> = sockets
             .iter()
             .filter(|s| s.inode != 0)
             .flat_map(|s| ix.get(s.inode).iter().map(|e| e.1.pid))
             .collect();
-        wanted.sort_unstable();
+        crate::model::radix::sort_by_key(&mut wanted, |&p| p.into());
         wanted.dedup();
         let mut seen = owners::ExeCache::default();
         for pid in wanted {

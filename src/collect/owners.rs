@@ -13,18 +13,11 @@ use crate::parse::process::{
 };
 use crate::proc::{Dir, ProcRoot, file_id, sys};
 
-/// Join what several walkers found.
-pub fn index_from_parts(parts: Vec<WalkPart>) -> OwnerIndex {
-    let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
-    let (mut denied, mut walked) = (0, 0);
-    for p in parts {
-        entries.extend(p.entries);
-        denied += p.denied;
-        walked += p.walked;
-    }
-    let mut ix = OwnerIndex::from_entries(entries);
-    ix.denied = denied;
-    ix.walked = walked;
+/// The owner index of what the walk found.
+pub fn index_of(part: WalkPart) -> OwnerIndex {
+    let mut ix = OwnerIndex::from_entries(part.entries);
+    ix.denied = part.denied;
+    ix.walked = part.walked;
     ix
 }
 
@@ -61,6 +54,17 @@ pub struct WalkPart {
     entries: Vec<(u64, Owner)>,
     denied: usize,
     walked: usize,
+}
+
+impl WalkPart {
+    /// Move what `other` found to the end of this one, leaving `other` empty
+    /// with its buffer kept (a worker's scratch for its next job).
+    pub fn take_from(&mut self, other: &mut WalkPart) {
+        self.entries.extend_from_slice(&other.entries);
+        other.entries.clear();
+        self.denied += std::mem::take(&mut other.denied);
+        self.walked += std::mem::take(&mut other.walked);
+    }
 }
 
 /// Walk `/proc/PID/fd` of each of `pids`. Vanished processes are skipped

@@ -40,9 +40,13 @@ impl OwnerIndex {
 
     /// Every owner of `inode`, by pid then fd.
     pub fn get(&self, inode: u64) -> &[(u64, Owner)] {
+        // One binary search; a socket has one holder or a few.
         let lo = self.entries.partition_point(|e| e.0 < inode);
-        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == inode);
-        &self.entries[lo..hi]
+        let n = self.entries[lo..]
+            .iter()
+            .take_while(|e| e.0 == inode)
+            .count();
+        &self.entries[lo..lo + n]
     }
 
     /// Every (inode, owner), by inode.
@@ -61,8 +65,8 @@ impl OwnerIndex {
 /// each run of one inode's owners (one fd each, as a rule; the workers of a
 /// preforking server share a listener) sorted by owner.
 fn sort_entries(entries: &mut Vec<(u64, Owner)>) {
-    super::radix::sort(entries);
-    super::radix::each_tie(entries, |run| run.sort_unstable_by_key(|e| e.1));
+    super::radix::sort_by_key(entries, |e| e.0);
+    super::radix::each_tie(entries, |e| e.0, |run| run.sort_unstable_by_key(|e| e.1));
     entries.dedup();
 }
 
