@@ -262,7 +262,8 @@ pub fn run_watch(
             Err(e) => {
                 let e = e.to_string();
                 if !warned.contains(&e) {
-                    let _ = writeln!(err, "openports: {e}");
+                    // Escaped like every message (it may name a path or namespace).
+                    diagnostics::print_line(err, &e);
                     warned.push(e);
                 }
                 match term.wait(w.interval) {
