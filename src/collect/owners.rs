@@ -102,10 +102,22 @@ fn is_denied(e: &io::Error) -> bool {
 /// thread's own unless the process's table has the same socket on the same fd
 /// (`pid=P,fd=N` would name a /proc/P/fd/N that is not it). On a live procfs,
 /// `kcmp(KCMP_FILES)` tells first which threads share their process's table
-/// (most of them), so only the others are read.
+/// (most of them), so only the others are read; a process without other
+/// threads is skipped after one `stat`.
 pub fn walk_thread_tables(src: &ProcRoot, pids: &[u32], ix: &mut OwnerIndex) {
+    use std::os::unix::fs::MetadataExt;
     let mut more = Vec::new();
     for &pid in pids {
+        // procfs counts a process's threads in its task directory's link count
+        // (2 + threads, `proc_task_getattr`): one `stat` tells that a process
+        // has no other thread, without listing the directory.
+        if src.is_live()
+            && src
+                .lstat(format!("{pid}/task"))
+                .is_ok_and(|m| m.nlink() <= 3)
+        {
+            continue;
+        }
         let Ok(tasks) = src.open_dir(format!("{pid}/task")) else {
             continue;
         };

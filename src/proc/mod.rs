@@ -139,11 +139,9 @@ pub fn file_id(path: &[u8]) -> io::Result<(u64, u64)> {
 /// passwd file): O_NONBLOCK keeps open() from waiting for a FIFO's writer, and a
 /// FIFO, a device (`/dev/zero`), a socket or a directory is refused.
 pub fn open_regular(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let f = File::from(sys::open(&c, libc::O_RDONLY | libc::O_NONBLOCK)?);
     if !f.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
