@@ -139,9 +139,9 @@ pub fn file_id(path: &[u8]) -> io::Result<(u64, u64)> {
 /// passwd file): O_NONBLOCK keeps open() from waiting for a FIFO's writer, and a
 /// FIFO, a device (`/dev/zero`), a socket or a directory is refused.
 pub fn open_regular(path: &Path) -> io::Result<File> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    let f = File::from(sys::open(&c, libc::O_RDONLY | libc::O_NONBLOCK)?);
+    let f = File::from(with_cstr(path, |c| {
+        sys::open(c, libc::O_RDONLY | libc::O_NONBLOCK)
+    })?);
     if !f.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -184,10 +184,8 @@ pub struct Dir {
 
 impl Dir {
     pub fn open(path: &Path) -> io::Result<Dir> {
-        let c = CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         Ok(Dir {
-            fd: sys::open_dir(&c)?,
+            fd: with_cstr(path, sys::open_dir)?,
         })
     }
 
@@ -255,7 +253,17 @@ impl Dir {
 }
 
 /// `name` NUL-terminated in `buf` (names below /proc/PID are short).
-fn short_cstr<'b>(name: &[u8], buf: &'b mut [u8; 64]) -> io::Result<&'b CStr> {
+/// Call `f` with `path` as a C string: on the stack when it is short (every
+/// path below /proc is), as std does, so that an open costs no allocation.
+fn with_cstr<T>(path: &Path, f: impl FnOnce(&CStr) -> io::Result<T>) -> io::Result<T> {
+    let b = path.as_os_str().as_bytes();
+    match short_cstr(b, &mut [0u8; 256]) {
+        Ok(c) => f(c),
+        Err(_) => f(&CString::new(b).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?),
+    }
+}
+
+fn short_cstr<'b, const N: usize>(name: &[u8], buf: &'b mut [u8; N]) -> io::Result<&'b CStr> {
     if name.len() >= buf.len() || name.contains(&0) {
         return Err(io::Error::from(io::ErrorKind::InvalidInput));
     }
