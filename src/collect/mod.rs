@@ -507,4 +507,111 @@ mod tests {
             }
         }
     }
+
+    /// A throwaway tree: `files` (path, bytes) and `links` (path, target).
+    fn tree(tag: &str, files: &[(&str, &[u8])], links: &[(&str, &str)]) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("openports-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, bytes) in files {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        for (path, target) in links {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, p).unwrap();
+        }
+        root
+    }
+
+    const UNIX_HEADER: &[u8] = b"Num       RefCount Protocol Flags    Type St Inode Path\n";
+
+    /// A namespace that only a mount names (no process is in it) and that a
+    /// fixture tree cannot enter is one `NoReadPath` warning with its label.
+    #[test]
+    fn a_namespace_with_no_way_in_is_a_no_read_path_warning() {
+        let root = tree(
+            "warn-noread",
+            &[
+                ("100/net/tcp", b"  sl  local_address\n"),
+                ("100/comm", b"nginx\n"),
+                (
+                    "100/mountinfo",
+                    b"600 29 0:4 net:[4026532999] /run/netns/blue rw - nsfs nsfs rw\n",
+                ),
+            ],
+            &[("100/ns/net", "net:[4026531840]"), ("self", "100")],
+        );
+        let s = collected(&["--proc-root", root.to_str().unwrap(), "-t"]);
+        assert!(
+            s.warnings.iter().any(|w| matches!(w,
+                Warning::NoReadPath { namespaces, .. } if *namespaces == ["blue"])),
+            "{:?}",
+            s.warnings
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// One unix socket inode on two rows that differ (a name with a newline
+    /// can write a row of its own) is a `ForgedRows` warning naming both lines.
+    #[test]
+    fn one_inode_on_two_different_unix_rows_is_a_forged_rows_warning() {
+        let unix = [
+            UNIX_HEADER,
+            b"0000000000000000: 00000002 00000000 00010000 0001 01 20001 /run/a.sock\n",
+            b"0000000000000000: 00000002 00000000 00010000 0001 01 20002 /run/b.sock\n",
+            b"0000000000000000: 00000003 00000000 00000000 0001 03 20001 /run/a.sock\n",
+        ]
+        .concat();
+        let root = tree("warn-forged", &[("net/unix", &unix)], &[]);
+        let s = collected(&["--proc-root", root.to_str().unwrap(), "-xa"]);
+        assert!(
+            s.warnings.iter().any(|w| matches!(
+                w,
+                Warning::ForgedRows {
+                    line: 4,
+                    inode: 20001,
+                    first: 2,
+                    ..
+                }
+            )),
+            "{:?}",
+            s.warnings
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// A row right after a named one, short enough to be the rest of that
+    /// name, whose inode no process holds, is a `MaybeForged` warning; the
+    /// held one before it is not.
+    #[test]
+    fn an_unheld_row_that_may_end_a_name_is_a_maybe_forged_warning() {
+        let unix = [
+            UNIX_HEADER,
+            b"0000000000000000: 00000002 00000000 00010000 0001 01 20001 @a\n",
+            b"0000000000000000: 00000002 00000000 00010000 0001 01 99999 @b\n",
+        ]
+        .concat();
+        let root = tree(
+            "warn-maybe",
+            &[("net/unix", &unix), ("100/comm", b"d\n")],
+            &[
+                ("100/fd/3", "socket:[20001]"),
+                ("100/ns/net", "net:[4026531840]"),
+                ("self", "100"),
+            ],
+        );
+        let s = collected(&["--proc-root", root.to_str().unwrap(), "-x"]);
+        let forged: Vec<u64> = s
+            .warnings
+            .iter()
+            .filter_map(|w| match w {
+                Warning::MaybeForged { inode, line: 3, .. } => Some(*inode),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(forged, [99999], "{:?}", s.warnings);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
