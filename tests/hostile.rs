@@ -18,7 +18,6 @@ mod common;
 #[path = "../fuzz/src/lib.rs"]
 mod harness;
 
-use std::collections::HashMap;
 use std::ffi::{CString, OsStr};
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -918,7 +917,7 @@ mod property {
                 },
             ),
         ]);
-        let mut procs = HashMap::new();
+        let mut procs = openports::model::map::Map::default();
         procs.insert(
             7,
             ProcInfo {

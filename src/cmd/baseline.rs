@@ -1,7 +1,7 @@
 //! `openports baseline`: a policy allowing exactly today's listeners, so that a
 //! later `check` reports what is new.
 
-use std::collections::HashSet;
+use crate::model::map::Set;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +40,7 @@ fn ns_qualifier(v: &View<'_>, s: &Socket) -> Option<Qualifier> {
 /// The rules of a baseline, in the view's order (namespace, protocol, port,
 /// address), one per distinct listener, each with a note for the comment.
 pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule> {
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     let mut out = Vec::new();
     for s in v.sockets.iter().filter(|s| is_checked(s, include_loopback)) {
         let ns_qual = ns_qualifier(v, s);

@@ -42,18 +42,18 @@ fn civil_from_days_is_consecutive() {
     }
 }
 
+use crate::model::map::Map;
 use crate::model::netns::Netns;
 use crate::model::owners::{Owner, OwnerIndex};
 use crate::model::socket::{Endpoint, Family, state};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 struct World {
     sockets: Vec<Socket>,
     namespaces: Vec<Netns>,
     owners: OwnerIndex,
-    procs: HashMap<u32, ProcInfo>,
-    users: HashMap<u32, String>,
+    procs: Map<u32, ProcInfo>,
+    users: Map<u32, String>,
 }
 
 fn sock(ns: u32, proto: Proto, ip: &str, port: u16, st: u8, inode: u64) -> Socket {
@@ -148,7 +148,7 @@ fn world() -> World {
         (10, o(700, 3)),
         (11, o(800, 3)),
     ]);
-    let procs = HashMap::from([
+    let procs = Map::from_iter([
         (100, info("sshd", 0, "/usr/sbin/sshd", false)),
         (101, info("sshd", 0, "/usr/sbin/sshd", false)),
         (200, info("nginx", 0, "/usr/sbin/nginx", true)),
@@ -163,7 +163,7 @@ fn world() -> World {
         (700, info("h\x1b[0m", 0, "/bin/y", false)),
         (800, info("dnsmasq", 0, "/usr/sbin/dnsmasq", false)),
     ]);
-    let users = HashMap::from([(0, "root".into()), (33, "www-data".into())]);
+    let users = Map::from_iter([(0, "root".into()), (33, "www-data".into())]);
     World {
         sockets,
         namespaces,

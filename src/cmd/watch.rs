@@ -10,7 +10,7 @@
 //! runs. Polling cannot see a socket that opens and closes between two polls:
 //! the kernel offers no event for `listen()`.
 
-use std::collections::HashMap;
+use crate::model::map::Map;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -51,7 +51,7 @@ struct Poll {
     c: Snapshot,
     keys: Vec<Key>,
     facts: Vec<Facts>,
-    index: HashMap<Key, usize>,
+    index: Map<Key, usize>,
 }
 
 fn key(v: &View<'_>, s: &Socket) -> Key {

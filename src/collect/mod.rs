@@ -28,7 +28,7 @@ pub mod request;
 pub mod sockstat;
 pub mod tables;
 
-use std::collections::HashMap;
+use crate::model::map::Map;
 use std::sync::Arc;
 
 use crate::cli::Config;
@@ -59,10 +59,10 @@ pub struct Snapshot {
     /// Shown sockets in output order, duplicates of non-atomic reads removed.
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
-    pub procs: HashMap<u32, ProcInfo>,
-    pub users: HashMap<u32, String>,
+    pub procs: Map<u32, ProcInfo>,
+    pub users: Map<u32, String>,
     /// gid → name (`--group`), for unix socket files.
-    pub groups: HashMap<u32, String>,
+    pub groups: Map<u32, String>,
     pub full_visibility: bool,
     /// Why owners may be hidden (empty when everything was visible).
     pub hidden_reasons: Vec<HiddenReason>,
@@ -176,7 +176,7 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
     let mut owners = a.owners;
 
     let mut hidden_reasons = Vec::new();
-    let mut procs = HashMap::new();
+    let mut procs = Map::default();
     let mut full_visibility = true;
     let mut unseen = None;
     if let Some(ix) = owners.as_mut() {
@@ -256,12 +256,12 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
     let users = if needs_users {
         read_names(&req.passwd, "/etc/passwd", Names::Users, &mut diag)
     } else {
-        HashMap::new()
+        Map::default()
     };
     let groups = if unix_names {
         read_names(&req.group, "/etc/group", Names::Groups, &mut diag)
     } else {
-        HashMap::new()
+        Map::default()
     };
     let reach = req.reach.then(|| {
         let mut found = std::mem::take(&mut a.addrs);
@@ -342,14 +342,14 @@ fn read_names(
     default: &str,
     names: Names,
     diag: &mut Vec<Warning>,
-) -> HashMap<u32, String> {
+) -> Map<u32, String> {
     match proc::read_regular(path, MAX_PASSWD) {
         Ok(p) => parse::passwd::passwd_names(&p),
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound
                 && path == std::path::Path::new(default) =>
         {
-            HashMap::new()
+            Map::default()
         }
         Err(error) => {
             diag.push(Warning::NamesUnreadable {
@@ -357,7 +357,7 @@ fn read_names(
                 error,
                 names,
             });
-            HashMap::new()
+            Map::default()
         }
     }
 }

@@ -6,7 +6,7 @@
 //! read once (see [`super::plan`]): through one member's `/proc/PID/net/`, or,
 //! when no process is in it, by entering it with `setns` on a helper thread.
 
-use std::collections::HashMap;
+use crate::model::map::Map;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +55,7 @@ pub const OWN: NsId = 0;
 #[inline(never)] // called by collect and collect_addresses: one copy
 pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
     let mut d = Discovery::default();
-    let mut by_inode: HashMap<u64, usize> = HashMap::new();
+    let mut by_inode: Map<u64, usize> = Map::default();
     if let Some(ino) = own {
         d.list.push(Netns {
             inode: Some(ino),
@@ -149,7 +149,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
 /// namespace and can be stat'ed by anyone.
 fn place_by_stat(src: &ProcRoot, unknown: &[u32], d: &mut Discovery) {
     let key = |pid: u32| src.inode(format!("{pid}/net/tcp")).ok();
-    let mut by_key: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut by_key: Map<(u64, u64), usize> = Map::default();
     for (ix, ns) in d.list.iter().enumerate() {
         if let Some(k) = ns.pids.first().and_then(|&p| key(p)) {
             by_key.insert(k, ix);

@@ -2,6 +2,7 @@
 
 pub mod exposure;
 pub mod kinds;
+pub mod map;
 pub mod netns;
 pub mod owners;
 pub mod radix;

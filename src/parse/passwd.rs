@@ -1,13 +1,13 @@
 //! `/etc/passwd`: uid → user name.
 
-use std::collections::HashMap;
+use crate::model::map::Map;
 
 use super::lines::Lines;
 use super::parse_u32;
 
 /// uid → name from a passwd file (read directly: a static binary has no NSS).
-pub fn passwd_names(passwd: &[u8]) -> HashMap<u32, String> {
-    let mut m = HashMap::new();
+pub fn passwd_names(passwd: &[u8]) -> Map<u32, String> {
+    let mut m = Map::default();
     for line in Lines::new(passwd) {
         let mut f = line.split(|&b| b == b':');
         let (Some(name), Some(_), Some(uid)) = (f.next(), f.next(), f.next()) else {

@@ -3,7 +3,7 @@
 //! for paths and labels, and the whole line through [`super::diag`]); each
 //! distinct warning is printed once.
 
-use std::collections::HashSet;
+use crate::model::map::Set;
 use std::fmt;
 use std::io::Write;
 
@@ -255,7 +255,7 @@ impl fmt::Display for Warning {
 /// The distinct lines of `warnings`, in order (a warning said twice, e.g. by
 /// two readers of one file, is one line).
 pub fn lines(warnings: &[Warning]) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     warnings
         .iter()
         .map(ToString::to_string)

@@ -13,7 +13,7 @@ pub mod prometheus;
 pub mod summary;
 pub mod table;
 
-use std::collections::HashMap;
+use crate::model::map::Map;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -61,10 +61,10 @@ pub struct View<'a> {
     pub namespaces: &'a [Netns],
     /// `None` with `--no-processes`.
     pub owners: Option<&'a OwnerIndex>,
-    pub procs: &'a HashMap<u32, ProcInfo>,
-    pub users: &'a HashMap<u32, String>,
+    pub procs: &'a Map<u32, ProcInfo>,
+    pub users: &'a Map<u32, String>,
     /// gid → name, for unix socket files.
-    pub groups: &'a HashMap<u32, String>,
+    pub groups: &'a Map<u32, String>,
     /// Every process's fds could be read.
     pub full_visibility: bool,
     /// Why, although every fd could be read, a socket without a holder is not

@@ -1,0 +1,95 @@
+//! The hash maps and sets openports keeps: std's, with a small fixed hasher
+//! (rustc-hash's multiply-rotate) instead of SipHash-1-3 with per-process
+//! random keys. The keys are pids, uids, inodes and short texts of one run,
+//! and no output depends on iteration order. It is smaller code (README,
+//! "Size": SipHash and its thread-local keys are inlined into every map
+//! instantiation) and fewer instructions per lookup.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+pub type Map<K, V> = HashMap<K, V, BuildHasherDefault<Mix>>;
+pub type Set<K> = HashSet<K, BuildHasherDefault<Mix>>;
+
+/// The hasher's state: each word is added, then the sum multiplied by an odd
+/// constant; `finish` rotates the well-mixed high bits down to where the map
+/// takes its bucket index.
+#[derive(Default, Clone, Copy)]
+pub struct Mix(u64);
+
+const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl Mix {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = self.0.wrapping_add(x).wrapping_mul(K);
+    }
+}
+
+impl Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        self.add(bytes.len() as u64);
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_and_sets_work_with_the_hasher() {
+        let mut m: Map<u64, usize> = Map::default();
+        for i in 0..10_000u64 {
+            m.insert(i << 12, i as usize);
+        }
+        assert_eq!(m.len(), 10_000);
+        assert!((0..10_000u64).all(|i| m[&(i << 12)] == i as usize));
+        let mut s: Set<String> = Set::default();
+        assert!(s.insert("ab".into()));
+        assert!(s.insert("ab\0".into()));
+        assert!(!s.insert("ab".into()));
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn nearby_keys_spread_over_buckets() {
+        // Sequential inodes and pids must not share their low bits.
+        let low: Set<u64> = (0..256u64)
+            .map(|i| {
+                let mut h = Mix::default();
+                h.write_u64(100_000 + i);
+                h.finish() & 0xff
+            })
+            .collect();
+        assert!(low.len() > 128, "{}", low.len());
+    }
+}
