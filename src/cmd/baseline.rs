@@ -1,7 +1,7 @@
 //! `openports baseline`: a policy allowing exactly today's listeners, so that a
 //! later `check` reports what is new.
 
-use crate::model::map::Set;
+use crate::model::map::first_seen;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -40,8 +40,8 @@ fn ns_qualifier(v: &View<'_>, s: &Socket) -> Option<Qualifier> {
 /// The rules of a baseline, in the view's order (namespace, protocol, port,
 /// address), one per distinct listener, each with a note for the comment.
 pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule> {
-    let mut seen = Set::default();
     let mut out = Vec::new();
+    let mut texts = Vec::new();
     for s in v.sockets.iter().filter(|s| is_checked(s, include_loopback)) {
         let ns_qual = ns_qualifier(v, s);
         // The first holder by pid: the parent of forked workers.
@@ -120,15 +120,19 @@ pub fn baseline_rules(v: &View<'_>, include_loopback: bool) -> Vec<BaselineRule>
         } else {
             note
         };
-        if seen.insert(rule.to_string()) {
-            out.push(BaselineRule {
-                rule,
-                note,
-                disabled,
-            });
-        }
+        texts.push(rule.to_string());
+        out.push(BaselineRule {
+            rule,
+            note,
+            disabled,
+        });
     }
-    out
+    // One rule per distinct text, the first.
+    let first = first_seen(&texts);
+    out.into_iter()
+        .zip(first)
+        .filter_map(|(r, f)| f.then_some(r))
+        .collect()
 }
 
 /// The host name from `ROOT/sys/kernel/hostname` (the UTS namespace of the

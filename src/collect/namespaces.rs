@@ -55,19 +55,21 @@ pub const OWN: NsId = 0;
 #[inline(never)] // called by collect and collect_addresses: one copy
 pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
     let mut d = Discovery::default();
-    let mut by_inode: Map<u64, usize> = Map::default();
+    // Keyed (0, inode): the same map type as place_by_stat's (dev, inode),
+    // one instantiation fewer (README, "Size").
+    let mut by_inode: Map<(u64, u64), usize> = Map::default();
     if let Some(ino) = own {
         d.list.push(Netns {
             inode: Some(ino),
             ..Netns::default()
         });
-        by_inode.insert(ino, OWN as usize);
+        by_inode.insert((0, ino), OWN as usize);
     }
     let mut unknown: Vec<u32> = Vec::new();
     for &pid in pids {
         match ns_of(src, &pid.to_string()) {
             Ok(Some(ino)) => {
-                let ix = *by_inode.entry(ino).or_insert_with(|| {
+                let ix = *by_inode.entry((0, ino)).or_insert_with(|| {
                     d.list.push(Netns {
                         inode: Some(ino),
                         ..Netns::default()
@@ -93,7 +95,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
         None => ns_of(src, "self").ok().flatten(),
     };
     if let Some(si) = self_ino {
-        if let Some(&ix) = by_inode.get(&si) {
+        if let Some(&ix) = by_inode.get(&(0, si)) {
             d.list[ix].is_self = true;
         } else if let Some(ns) = d.list.iter_mut().find(|n| n.inode == Some(si)) {
             ns.is_self = true;

@@ -3,7 +3,7 @@
 //! for paths and labels, and the whole line through [`super::diag`]); each
 //! distinct warning is printed once.
 
-use crate::model::map::Set;
+use crate::model::map::first_seen;
 use std::fmt;
 use std::io::Write;
 
@@ -255,11 +255,12 @@ impl fmt::Display for Warning {
 /// The distinct lines of `warnings`, in order (a warning said twice, e.g. by
 /// two readers of one file, is one line).
 pub fn lines(warnings: &[Warning]) -> Vec<String> {
-    let mut seen = Set::default();
-    warnings
-        .iter()
-        .map(ToString::to_string)
-        .filter(|t| seen.insert(t.clone()))
+    let texts: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    let first = first_seen(&texts);
+    texts
+        .into_iter()
+        .zip(first)
+        .filter_map(|(t, f)| f.then_some(t))
         .collect()
 }
 
