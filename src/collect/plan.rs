@@ -201,12 +201,11 @@ pub fn rest(
 }
 
 /// How many workers to run jobs on: the cores this process may use
-/// (`available_parallelism` honours affinity masks and cgroup CPU quotas), at
-/// most [`MAX_WORKERS`]. One core: no thread besides the main one.
+/// ([`crate::proc::cpus`]: the affinity mask and the cgroup CPU quota, std's
+/// `available_parallelism` rule), at most [`MAX_WORKERS`]. One core: no
+/// thread besides the main one.
 pub fn workers() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(MAX_WORKERS)
+    crate::proc::cpus::available().min(MAX_WORKERS)
 }
 
 /// Beyond this, more threads would mostly wait on the kernel's locks of the

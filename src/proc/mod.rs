@@ -3,6 +3,7 @@
 //! plain files and dangling symlinks can stand in for procfs in tests. The
 //! syscalls themselves, and all `unsafe`, are in [`sys`].
 
+pub mod cpus;
 pub mod sys;
 
 use std::ffi::{CStr, CString, OsStr};

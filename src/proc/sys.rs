@@ -6,6 +6,27 @@ use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
+/// How many CPUs this thread may run on (`sched_getaffinity`); none if the
+/// call fails or, as on some old MIPS kernels, reports an empty mask.
+pub fn affinity_cpus() -> Option<usize> {
+    // SAFETY: `set` is a zeroed, properly sized out-buffer.
+    let n = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        libc::CPU_COUNT(&set)
+    };
+    usize::try_from(n).ok().filter(|&n| n > 0)
+}
+
+/// The online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`), if known.
+pub fn online_cpus() -> Option<usize> {
+    // SAFETY: sysconf takes a plain constant.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(n).ok().filter(|&n| n > 0)
+}
+
 /// procfs's `f_type` (`include/uapi/linux/magic.h`).
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
