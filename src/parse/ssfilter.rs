@@ -75,31 +75,47 @@ const fn bit(s: u8) -> u16 {
     1 << s
 }
 
+const SYN_RECV: u16 = bit(st::SYN_RECV) | bit(st::NEW_SYN_RECV);
+
+/// `state NAME`'s names and their states: a table, as a `match` on byte
+/// strings compiles to a comparison chain several times its size (README,
+/// "Size").
+const STATE_NAMES: [(&[u8], u16); 20] = [
+    (b"all", ALL_STATES),
+    (
+        b"connected",
+        ALL_STATES & !(bit(st::CLOSE) | bit(st::LISTEN)),
+    ),
+    (
+        b"synchronized",
+        ALL_STATES & !(bit(st::CLOSE) | bit(st::LISTEN) | bit(st::SYN_SENT)),
+    ),
+    (b"bucket", SYN_RECV | bit(st::TIME_WAIT)),
+    (b"big", ALL_STATES & !(SYN_RECV | bit(st::TIME_WAIT))),
+    (b"established", bit(st::ESTABLISHED)),
+    (b"syn-sent", bit(st::SYN_SENT)),
+    (b"syn-recv", SYN_RECV),
+    (b"syn-rcv", SYN_RECV),
+    (b"fin-wait-1", bit(st::FIN_WAIT1)),
+    (b"fin-wait-2", bit(st::FIN_WAIT2)),
+    (b"time-wait", bit(st::TIME_WAIT)),
+    (b"unconnected", bit(st::CLOSE)),
+    (b"close", bit(st::CLOSE)),
+    (b"closed", bit(st::CLOSE)),
+    (b"close-wait", bit(st::CLOSE_WAIT)),
+    (b"last-ack", bit(st::LAST_ACK)),
+    (b"listening", bit(st::LISTEN)),
+    (b"closing", bit(st::CLOSING)),
+    // TCP sockets bound but not listening are in no /proc table.
+    (b"bound-inactive", 0),
+];
+
 /// The states of `state NAME` (ss's `scan_state`), case-insensitive.
 pub fn state_set(name: &[u8]) -> Option<u16> {
-    let n = name.to_ascii_lowercase();
-    let syn_recv = bit(st::SYN_RECV) | bit(st::NEW_SYN_RECV);
-    Some(match &n[..] {
-        b"all" => ALL_STATES,
-        b"connected" => ALL_STATES & !(bit(st::CLOSE) | bit(st::LISTEN)),
-        b"synchronized" => ALL_STATES & !(bit(st::CLOSE) | bit(st::LISTEN) | bit(st::SYN_SENT)),
-        b"bucket" => syn_recv | bit(st::TIME_WAIT),
-        b"big" => ALL_STATES & !(syn_recv | bit(st::TIME_WAIT)),
-        b"established" => bit(st::ESTABLISHED),
-        b"syn-sent" => bit(st::SYN_SENT),
-        b"syn-recv" | b"syn-rcv" => syn_recv,
-        b"fin-wait-1" => bit(st::FIN_WAIT1),
-        b"fin-wait-2" => bit(st::FIN_WAIT2),
-        b"time-wait" => bit(st::TIME_WAIT),
-        b"unconnected" | b"close" | b"closed" => bit(st::CLOSE),
-        b"close-wait" => bit(st::CLOSE_WAIT),
-        b"last-ack" => bit(st::LAST_ACK),
-        b"listening" => bit(st::LISTEN),
-        b"closing" => bit(st::CLOSING),
-        // TCP sockets bound but not listening are in no /proc table.
-        b"bound-inactive" => 0,
-        _ => return None,
-    })
+    STATE_NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, set)| set)
 }
 
 /// Why a filter could not be parsed: line, column (in characters), what was
