@@ -13,7 +13,6 @@
 //! on stdout, told apart by `"kind"`: `violation`, `stale_rule`, `deleted_exe`
 //! and a final `summary`.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -59,23 +58,34 @@ pub fn load_policy(path: &Path) -> Result<Policy, Error> {
 }
 
 pub(crate) fn deleted_exes<'a>(v: &View<'a>, checked: &[&'a Socket]) -> Vec<Deleted<'a>> {
-    let mut by_pid: BTreeMap<u32, Deleted<'a>> = BTreeMap::new();
+    // Sorted by pid (a BTreeMap costs about 1 KiB more code, README "Size").
+    let mut by_pid: Vec<Deleted<'a>> = Vec::new();
     for &s in checked {
         for (_, o) in v.owners_of(s) {
             let Some(info) = v.procs.get(&o.pid).filter(|p| p.exe_deleted) else {
                 continue;
             };
-            let d = by_pid.entry(o.pid).or_insert_with(|| Deleted {
-                pid: o.pid,
-                info,
-                sockets: Vec::new(),
-            });
+            let i = match by_pid.binary_search_by_key(&o.pid, |d| d.pid) {
+                Ok(i) => i,
+                Err(i) => {
+                    by_pid.insert(
+                        i,
+                        Deleted {
+                            pid: o.pid,
+                            info,
+                            sockets: Vec::new(),
+                        },
+                    );
+                    i
+                }
+            };
+            let d = &mut by_pid[i];
             if !d.sockets.iter().any(|x| std::ptr::eq(*x, s)) {
                 d.sockets.push(s);
             }
         }
     }
-    by_pid.into_values().collect()
+    by_pid
 }
 
 pub fn run_check(cfg: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
