@@ -42,7 +42,7 @@ fn civil_from_days_is_consecutive() {
     }
 }
 
-use crate::model::map::Map;
+use crate::model::map::{IdNames, Map};
 use crate::model::netns::Netns;
 use crate::model::owners::{Owner, OwnerIndex};
 use crate::model::socket::{Endpoint, Family, state};
@@ -53,7 +53,7 @@ struct World {
     namespaces: Vec<Netns>,
     owners: OwnerIndex,
     procs: Map<u32, ProcInfo>,
-    users: Map<u32, String>,
+    users: IdNames,
 }
 
 fn sock(ns: u32, proto: Proto, ip: &str, port: u16, st: u8, inode: u64) -> Socket {
@@ -163,7 +163,7 @@ fn world() -> World {
         (700, info("h\x1b[0m", 0, "/bin/y", false)),
         (800, info("dnsmasq", 0, "/usr/sbin/dnsmasq", false)),
     ]);
-    let users = Map::from_iter([(0, "root".into()), (33, "www-data".into())]);
+    let users = IdNames::from_iter([(0, "root".into()), (33, "www-data".into())]);
     World {
         sockets,
         namespaces,

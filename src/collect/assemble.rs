@@ -63,14 +63,14 @@ pub fn assemble(disc: &Discovery, f: Findings, want_owners: bool) -> Assembled {
             Found::Addrs(ns, x) => {
                 let ns = ns as usize;
                 if a.addrs.len() <= ns {
-                    a.addrs.resize(disc.list.len().max(ns + 1), None);
+                    a.addrs.resize_with(disc.list.len().max(ns + 1), || None);
                 }
                 a.addrs[ns] = Some(*x);
             }
             Found::Counters(ns, c) => {
                 let ns = ns as usize;
                 if a.counters.len() <= ns {
-                    a.counters.resize(disc.list.len().max(ns + 1), None);
+                    a.counters.resize_with(disc.list.len().max(ns + 1), || None);
                 }
                 a.counters[ns] = Some(*c);
             }

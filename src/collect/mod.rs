@@ -28,7 +28,7 @@ pub mod request;
 pub mod sockstat;
 pub mod tables;
 
-use crate::model::map::Map;
+use crate::model::map::{IdNames, Map};
 use std::sync::Arc;
 
 use crate::cli::Config;
@@ -60,9 +60,9 @@ pub struct Snapshot {
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
     pub procs: Map<u32, ProcInfo>,
-    pub users: Map<u32, String>,
+    pub users: IdNames,
     /// gid → name (`--group`), for unix socket files.
-    pub groups: Map<u32, String>,
+    pub groups: IdNames,
     pub full_visibility: bool,
     /// Why owners may be hidden (empty when everything was visible).
     pub hidden_reasons: Vec<HiddenReason>,
@@ -256,16 +256,16 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
     let users = if needs_users {
         read_names(&req.passwd, "/etc/passwd", Names::Users, &mut diag)
     } else {
-        Map::default()
+        IdNames::default()
     };
     let groups = if unix_names {
         read_names(&req.group, "/etc/group", Names::Groups, &mut diag)
     } else {
-        Map::default()
+        IdNames::default()
     };
     let reach = req.reach.then(|| {
         let mut found = std::mem::take(&mut a.addrs);
-        found.resize(disc.list.len(), None);
+        found.resize_with(disc.list.len(), || None);
         if let Some(w) = addrs::firewall_notice(&src, &disc.list, &found) {
             diag.push(w);
         }
@@ -291,7 +291,7 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
         });
     }
     let mut counters = a.counters;
-    counters.resize(disc.list.len(), None);
+    counters.resize_with(disc.list.len(), || None);
     Ok(Snapshot {
         namespaces: disc.list,
         sockets,
@@ -325,7 +325,7 @@ pub struct AddrSnapshot {
 pub fn collect_addresses(req: &Request) -> Result<AddrSnapshot, Error> {
     let snap = collect_with(req, plan::workers())?;
     let mut addrs = snap.reach.map(|r| r.addrs).unwrap_or_default();
-    addrs.resize(snap.namespaces.len(), None);
+    addrs.resize_with(snap.namespaces.len(), || None);
     Ok(AddrSnapshot {
         namespaces: snap.namespaces,
         addrs,
@@ -342,14 +342,14 @@ fn read_names(
     default: &str,
     names: Names,
     diag: &mut Vec<Warning>,
-) -> Map<u32, String> {
+) -> IdNames {
     match proc::read_regular(path, MAX_PASSWD) {
         Ok(p) => parse::passwd::passwd_names(&p),
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound
                 && path == std::path::Path::new(default) =>
         {
-            Map::default()
+            IdNames::default()
         }
         Err(error) => {
             diag.push(Warning::NamesUnreadable {
@@ -357,7 +357,7 @@ fn read_names(
                 error,
                 names,
             });
-            Map::default()
+            IdNames::default()
         }
     }
 }

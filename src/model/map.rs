@@ -61,6 +61,38 @@ impl Hasher for Mix {
     }
 }
 
+/// IdNames by id (users by uid, groups by gid): sorted by id, found by binary
+/// search. A hash map of its own would be one more instantiation (about
+/// 2 KiB, README "Size"); a lookup costs a few comparisons more.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdNames(Vec<(u32, String)>);
+
+impl IdNames {
+    pub fn get(&self, id: &u32) -> Option<&String> {
+        let i = self.0.binary_search_by_key(id, |e| e.0).ok()?;
+        Some(&self.0[i].1)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|e| &e.1)
+    }
+}
+
+/// The first name given for an id wins (as `entry().or_insert` did).
+impl FromIterator<(u32, String)> for IdNames {
+    fn from_iter<I: IntoIterator<Item = (u32, String)>>(iter: I) -> IdNames {
+        let mut v: Vec<(u32, String)> = iter.into_iter().collect();
+        v.sort_by_key(|e| e.0); // stable: the first of an id stays first
+        v.dedup_by_key(|e| e.0);
+        IdNames(v)
+    }
+}
+
 /// For each text, whether it is the first with its value (a set of the texts
 /// seen so far, without a set of strings: one more hash map instantiation
 /// costs about 2.5 KiB, README "Size"). Sorts positions by text, O(n log n).
@@ -98,6 +130,19 @@ mod tests {
         let t: Vec<String> = ["b", "a", "b", "c", "a", "b"].map(String::from).into();
         assert_eq!(first_seen(&t), [true, true, false, true, false, false]);
         assert!(first_seen(&[]).is_empty());
+    }
+
+    #[test]
+    fn names_keep_the_first_name_of_an_id() {
+        let n: IdNames = [(5, "e"), (1, "a"), (5, "x"), (3, "c")]
+            .map(|(i, s)| (i, s.to_string()))
+            .into_iter()
+            .collect();
+        assert_eq!(n.len(), 3);
+        assert_eq!(n.get(&5).map(String::as_str), Some("e"));
+        assert_eq!(n.get(&1).map(String::as_str), Some("a"));
+        assert_eq!(n.get(&2), None);
+        assert!(IdNames::default().is_empty());
     }
 
     #[test]

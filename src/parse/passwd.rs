@@ -1,13 +1,13 @@
 //! `/etc/passwd`: uid → user name.
 
-use crate::model::map::Map;
+use crate::model::map::IdNames;
 
 use super::lines::Lines;
 use super::parse_u32;
 
 /// uid → name from a passwd file (read directly: a static binary has no NSS).
-pub fn passwd_names(passwd: &[u8]) -> Map<u32, String> {
-    let mut m = Map::default();
+pub fn passwd_names(passwd: &[u8]) -> IdNames {
+    let mut m = Vec::new();
     for line in Lines::new(passwd) {
         let mut f = line.split(|&b| b == b':');
         let (Some(name), Some(_), Some(uid)) = (f.next(), f.next(), f.next()) else {
@@ -23,11 +23,10 @@ pub fn passwd_names(passwd: &[u8]) -> Map<u32, String> {
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$' | b'@'));
         if plain && let Some(uid) = parse_u32(uid) {
-            m.entry(uid)
-                .or_insert_with(|| String::from_utf8_lossy(name).into_owned());
+            m.push((uid, String::from_utf8_lossy(name).into_owned()));
         }
     }
-    m
+    m.into_iter().collect()
 }
 
 #[cfg(test)]

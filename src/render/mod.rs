@@ -13,7 +13,7 @@ pub mod prometheus;
 pub mod summary;
 pub mod table;
 
-use crate::model::map::Map;
+use crate::model::map::{IdNames, Map};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -62,9 +62,9 @@ pub struct View<'a> {
     /// `None` with `--no-processes`.
     pub owners: Option<&'a OwnerIndex>,
     pub procs: &'a Map<u32, ProcInfo>,
-    pub users: &'a Map<u32, String>,
+    pub users: &'a IdNames,
     /// gid → name, for unix socket files.
-    pub groups: &'a Map<u32, String>,
+    pub groups: &'a IdNames,
     /// Every process's fds could be read.
     pub full_visibility: bool,
     /// Why, although every fd could be read, a socket without a holder is not
