@@ -6,7 +6,7 @@
 //! read once (see [`super::plan`]): through one member's `/proc/PID/net/`, or,
 //! when no process is in it, by entering it with `setns` on a helper thread.
 
-use crate::model::map::Map;
+use crate::model::map::KeyIndex;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -55,9 +55,8 @@ pub const OWN: NsId = 0;
 #[inline(never)] // called by collect and collect_addresses: one copy
 pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
     let mut d = Discovery::default();
-    // Keyed (0, inode): the same map type as place_by_stat's (dev, inode),
-    // one instantiation fewer (README, "Size").
-    let mut by_inode: Map<(u64, u64), usize> = Map::default();
+    // Keyed (0, inode): the index type of place_by_stat's (dev, inode).
+    let mut by_inode = KeyIndex::default();
     if let Some(ino) = own {
         d.list.push(Netns {
             inode: Some(ino),
@@ -69,7 +68,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
     for &pid in pids {
         match ns_of(src, &pid.to_string()) {
             Ok(Some(ino)) => {
-                let ix = *by_inode.entry((0, ino)).or_insert_with(|| {
+                let ix = by_inode.get_or_insert((0, ino), || {
                     d.list.push(Netns {
                         inode: Some(ino),
                         ..Netns::default()
@@ -95,7 +94,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
         None => ns_of(src, "self").ok().flatten(),
     };
     if let Some(si) = self_ino {
-        if let Some(&ix) = by_inode.get(&(0, si)) {
+        if let Some(ix) = by_inode.get((0, si)) {
             d.list[ix].is_self = true;
         } else if let Some(ns) = d.list.iter_mut().find(|n| n.inode == Some(si)) {
             ns.is_self = true;
@@ -151,7 +150,7 @@ pub fn discover(src: &ProcRoot, pids: &[u32], own: Option<u64>) -> Discovery {
 /// namespace and can be stat'ed by anyone.
 fn place_by_stat(src: &ProcRoot, unknown: &[u32], d: &mut Discovery) {
     let key = |pid: u32| src.inode(format!("{pid}/net/tcp")).ok();
-    let mut by_key: Map<(u64, u64), usize> = Map::default();
+    let mut by_key = KeyIndex::default();
     for (ix, ns) in d.list.iter().enumerate() {
         if let Some(k) = ns.pids.first().and_then(|&p| key(p)) {
             by_key.insert(k, ix);
@@ -163,7 +162,7 @@ fn place_by_stat(src: &ProcRoot, unknown: &[u32], d: &mut Discovery) {
             d.unplaced += 1;
             continue;
         };
-        let ix = *by_key.entry(k).or_insert_with(|| {
+        let ix = by_key.get_or_insert(k, || {
             d.list.push(Netns::default());
             d.list.len() - 1
         });

@@ -93,6 +93,37 @@ impl FromIterator<(u32, String)> for IdNames {
     }
 }
 
+/// Positions by a `(u64, u64)` key (namespace inodes, `(dev, inode)`),
+/// sorted, found by binary search: for the few namespaces of a run, in place
+/// of a hash map type of its own (about 2 KiB, README "Size").
+#[derive(Default)]
+pub struct KeyIndex(Vec<((u64, u64), usize)>);
+
+impl KeyIndex {
+    pub fn get(&self, k: (u64, u64)) -> Option<usize> {
+        let i = self.0.binary_search_by_key(&k, |e| e.0).ok()?;
+        Some(self.0[i].1)
+    }
+    /// Set `k`'s position (replacing one it had).
+    pub fn insert(&mut self, k: (u64, u64), v: usize) {
+        match self.0.binary_search_by_key(&k, |e| e.0) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+    /// `k`'s position, or the one `new` gives it.
+    pub fn get_or_insert(&mut self, k: (u64, u64), new: impl FnOnce() -> usize) -> usize {
+        match self.0.binary_search_by_key(&k, |e| e.0) {
+            Ok(i) => self.0[i].1,
+            Err(i) => {
+                let v = new();
+                self.0.insert(i, (k, v));
+                v
+            }
+        }
+    }
+}
+
 /// For each text, whether it is the first with its value (a set of the texts
 /// seen so far, without a set of strings: one more hash map instantiation
 /// costs about 2.5 KiB, README "Size"). Sorts positions by text, O(n log n).
@@ -143,6 +174,21 @@ mod tests {
         assert_eq!(n.get(&1).map(String::as_str), Some("a"));
         assert_eq!(n.get(&2), None);
         assert!(IdNames::default().is_empty());
+    }
+
+    #[test]
+    fn key_index_finds_inserts_and_replaces() {
+        let mut ix = KeyIndex::default();
+        assert_eq!(ix.get((0, 5)), None);
+        assert_eq!(ix.get_or_insert((0, 5), || 7), 7);
+        assert_eq!(ix.get_or_insert((0, 5), || 9), 7);
+        ix.insert((1, 2), 3);
+        ix.insert((0, 1), 4);
+        ix.insert((1, 2), 8);
+        assert_eq!(
+            (ix.get((0, 1)), ix.get((0, 5)), ix.get((1, 2))),
+            (Some(4), Some(7), Some(8))
+        );
     }
 
     #[test]
