@@ -917,7 +917,7 @@ mod property {
                 },
             ),
         ]);
-        let mut procs = openports::model::map::Map::default();
+        let mut procs = openports::model::map::ById::default();
         procs.insert(
             7,
             ProcInfo {

@@ -42,7 +42,7 @@ fn civil_from_days_is_consecutive() {
     }
 }
 
-use crate::model::map::{IdNames, Map};
+use crate::model::map::{ById, IdNames};
 use crate::model::netns::Netns;
 use crate::model::owners::{Owner, OwnerIndex};
 use crate::model::socket::{Endpoint, Family, state};
@@ -52,7 +52,7 @@ struct World {
     sockets: Vec<Socket>,
     namespaces: Vec<Netns>,
     owners: OwnerIndex,
-    procs: Map<u32, ProcInfo>,
+    procs: ById<ProcInfo>,
     users: IdNames,
 }
 
@@ -148,7 +148,7 @@ fn world() -> World {
         (10, o(700, 3)),
         (11, o(800, 3)),
     ]);
-    let procs = Map::from_iter([
+    let procs = ById::from_iter([
         (100, info("sshd", 0, "/usr/sbin/sshd", false)),
         (101, info("sshd", 0, "/usr/sbin/sshd", false)),
         (200, info("nginx", 0, "/usr/sbin/nginx", true)),

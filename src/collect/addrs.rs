@@ -145,7 +145,7 @@ pub fn link_forwarders(
     ctx: &mut crate::model::reach::ReachCtx,
     sockets: &[crate::model::socket::Socket],
     owners: &crate::model::owners::OwnerIndex,
-    procs: &crate::model::map::Map<u32, crate::model::owners::ProcInfo>,
+    procs: &crate::model::map::ById<crate::model::owners::ProcInfo>,
 ) {
     // A few forwarders at most: a vector, not a hash map (code size).
     let mut cmdlines: Vec<(u32, Option<crate::parse::addrs::Forward>)> = Vec::new();

@@ -28,7 +28,7 @@ pub mod request;
 pub mod sockstat;
 pub mod tables;
 
-use crate::model::map::{IdNames, Map};
+use crate::model::map::{ById, IdNames};
 use std::sync::Arc;
 
 use crate::cli::Config;
@@ -59,7 +59,7 @@ pub struct Snapshot {
     /// Shown sockets in output order, duplicates of non-atomic reads removed.
     pub sockets: Vec<Socket>,
     pub owners: Option<OwnerIndex>,
-    pub procs: Map<u32, ProcInfo>,
+    pub procs: ById<ProcInfo>,
     pub users: IdNames,
     /// gid → name (`--group`), for unix socket files.
     pub groups: IdNames,
@@ -176,7 +176,7 @@ pub fn collect_with(req: &Request, workers: usize) -> Result<Snapshot, Error> {
     let mut owners = a.owners;
 
     let mut hidden_reasons = Vec::new();
-    let mut procs = Map::default();
+    let mut procs = ById::default();
     let mut full_visibility = true;
     let mut unseen = None;
     if let Some(ix) = owners.as_mut() {

@@ -1,76 +1,38 @@
-//! The hash maps and sets openports keeps: std's, with a small fixed hasher
-//! (rustc-hash's multiply-rotate) instead of SipHash-1-3 with per-process
-//! random keys. The keys are pids, uids, inodes and short texts of one run,
-//! and no output depends on iteration order. It is smaller code (README,
-//! "Size": SipHash and its thread-local keys are inlined into every map
-//! instantiation) and fewer instructions per lookup.
+//! The lookups openports keeps, without a hash map: every `HashMap`,
+//! `HashSet` or `BTreeMap` instantiation costs 1-3 KiB of code (README,
+//! "Size"), and the keys are few (namespaces, users) or arrive in order
+//! (pids). Sorted vectors, found by binary search; dedup by sorting.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+/// Values by a u32 id (processes by pid, users by uid, groups by gid):
+/// sorted by id, found by binary search. A hash map type costs about 2 KiB
+/// of code per key and value type (README "Size"); a lookup costs a few
+/// comparisons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ById<V>(Vec<(u32, V)>);
 
-pub type Map<K, V> = HashMap<K, V, BuildHasherDefault<Mix>>;
-pub type Set<K> = HashSet<K, BuildHasherDefault<Mix>>;
+/// User or group names by id.
+pub type IdNames = ById<String>;
 
-/// The hasher's state: each word is added, then the sum multiplied by an odd
-/// constant; `finish` rotates the well-mixed high bits down to where the map
-/// takes its bucket index.
-#[derive(Default, Clone, Copy)]
-pub struct Mix(u64);
-
-const K: u64 = 0xf135_7aea_2e62_a9c5;
-
-impl Mix {
-    #[inline]
-    fn add(&mut self, x: u64) {
-        self.0 = self.0.wrapping_add(x).wrapping_mul(K);
+impl<V> Default for ById<V> {
+    fn default() -> Self {
+        ById(Vec::new())
     }
 }
 
-impl Hasher for Mix {
-    fn write(&mut self, bytes: &[u8]) {
-        self.add(bytes.len() as u64);
-        for c in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..c.len()].copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-}
-
-/// IdNames by id (users by uid, groups by gid): sorted by id, found by binary
-/// search. A hash map of its own would be one more instantiation (about
-/// 2 KiB, README "Size"); a lookup costs a few comparisons more.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IdNames(Vec<(u32, String)>);
-
-impl IdNames {
-    pub fn get(&self, id: &u32) -> Option<&String> {
+impl<V> ById<V> {
+    pub fn get(&self, id: &u32) -> Option<&V> {
         let i = self.0.binary_search_by_key(id, |e| e.0).ok()?;
         Some(&self.0[i].1)
+    }
+    /// Set `id`'s value (replacing one it had); in id order this appends.
+    pub fn insert(&mut self, id: u32, v: V) {
+        match self.0.last() {
+            Some(&(last, _)) if last >= id => match self.0.binary_search_by_key(&id, |e| e.0) {
+                Ok(i) => self.0[i].1 = v,
+                Err(i) => self.0.insert(i, (id, v)),
+            },
+            _ => self.0.push((id, v)),
+        }
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -78,18 +40,18 @@ impl IdNames {
     pub fn len(&self) -> usize {
         self.0.len()
     }
-    pub fn values(&self) -> impl Iterator<Item = &String> {
+    pub fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|e| &e.1)
     }
 }
 
-/// The first name given for an id wins (as `entry().or_insert` did).
-impl FromIterator<(u32, String)> for IdNames {
-    fn from_iter<I: IntoIterator<Item = (u32, String)>>(iter: I) -> IdNames {
-        let mut v: Vec<(u32, String)> = iter.into_iter().collect();
+/// The first value given for an id wins (as `entry().or_insert` did).
+impl<V> FromIterator<(u32, V)> for ById<V> {
+    fn from_iter<I: IntoIterator<Item = (u32, V)>>(iter: I) -> ById<V> {
+        let mut v: Vec<(u32, V)> = iter.into_iter().collect();
         v.sort_by_key(|e| e.0); // stable: the first of an id stays first
         v.dedup_by_key(|e| e.0);
-        IdNames(v)
+        ById(v)
     }
 }
 
@@ -142,21 +104,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn maps_and_sets_work_with_the_hasher() {
-        let mut m: Map<u64, usize> = Map::default();
-        for i in 0..10_000u64 {
-            m.insert(i << 12, i as usize);
-        }
-        assert_eq!(m.len(), 10_000);
-        assert!((0..10_000u64).all(|i| m[&(i << 12)] == i as usize));
-        let mut s: Set<String> = Set::default();
-        assert!(s.insert("ab".into()));
-        assert!(s.insert("ab\0".into()));
-        assert!(!s.insert("ab".into()));
-        assert_eq!(s.len(), 2);
-    }
-
-    #[test]
     fn first_seen_marks_the_first_of_each_text() {
         let t: Vec<String> = ["b", "a", "b", "c", "a", "b"].map(String::from).into();
         assert_eq!(first_seen(&t), [true, true, false, true, false, false]);
@@ -174,6 +121,12 @@ mod tests {
         assert_eq!(n.get(&1).map(String::as_str), Some("a"));
         assert_eq!(n.get(&2), None);
         assert!(IdNames::default().is_empty());
+        let mut p: ById<u8> = ById::default();
+        for (id, v) in [(3, 1), (7, 2), (5, 3), (7, 4)] {
+            p.insert(id, v);
+        }
+        assert_eq!(p.values().copied().collect::<Vec<_>>(), [1, 3, 4]);
+        assert_eq!((p.get(&5), p.get(&4)), (Some(&3), None));
     }
 
     #[test]
@@ -189,18 +142,5 @@ mod tests {
             (ix.get((0, 1)), ix.get((0, 5)), ix.get((1, 2))),
             (Some(4), Some(7), Some(8))
         );
-    }
-
-    #[test]
-    fn nearby_keys_spread_over_buckets() {
-        // Sequential inodes and pids must not share their low bits.
-        let low: Set<u64> = (0..256u64)
-            .map(|i| {
-                let mut h = Mix::default();
-                h.write_u64(100_000 + i);
-                h.finish() & 0xff
-            })
-            .collect();
-        assert!(low.len() > 128, "{}", low.len());
     }
 }

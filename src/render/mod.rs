@@ -13,7 +13,7 @@ pub mod prometheus;
 pub mod summary;
 pub mod table;
 
-use crate::model::map::{IdNames, Map};
+use crate::model::map::{ById, IdNames};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -61,7 +61,7 @@ pub struct View<'a> {
     pub namespaces: &'a [Netns],
     /// `None` with `--no-processes`.
     pub owners: Option<&'a OwnerIndex>,
-    pub procs: &'a Map<u32, ProcInfo>,
+    pub procs: &'a ById<ProcInfo>,
     pub users: &'a IdNames,
     /// gid → name, for unix socket files.
     pub groups: &'a IdNames,

@@ -457,13 +457,13 @@ fn display_width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::map::{IdNames, Map};
+    use crate::model::map::{ById, IdNames};
     use crate::model::socket::{Endpoint, Family};
 
     #[test]
     fn counted_widths_equal_formatted_widths() {
         let ns = [crate::model::netns::Netns::default()];
-        let (procs, users) = (Map::default(), IdNames::default());
+        let (procs, users) = (ById::default(), IdNames::default());
         let mk = |ip: &str, port: u16, st: u8, q: u32| Socket {
             ns: 0,
             proto: Proto::Tcp,
