@@ -9,14 +9,14 @@
 
 # The budget is 400 KiB (SIZE_BUDGET). It is not met since the features of
 # the session that added reach, packet/unix/SCTP sockets, watch, filters,
-# summaries and Prometheus output: 445,272 bytes measured 2 December 2026
+# summaries and Prometheus output: 437,848 bytes measured 2 December 2026
 # after issue 15's trimming (477,848 before; README, "Size", says what each
 # change saved, what was tried and what remains). Until it is met again,
 # `make size` fails above SIZE_LIMIT, the measured size plus about 2.5%
 # rounded up to 4 KiB: a regression gate, not the budget, and every run says
 # how far from the budget the binary is.
 SIZE_BUDGET := 409600
-SIZE_LIMIT ?= 458752
+SIZE_LIMIT ?= 450560
 SIZE_BLOAT_ARGS ?= --crates -n 20
 
 .PHONY: size size-bloat
