@@ -239,3 +239,36 @@ impl Terminate {
         }
     }
 }
+
+/// musl's `pthread_setname_np`, for the calling thread, which is the only one
+/// std names (`std::sys::thread::set_name` passes `pthread_self()`; openports
+/// names no thread, so it is never called here at all). Defined here so the
+/// static link does not take musl's, whose other-thread branch formats
+/// `/proc/self/task/%d/comm` with `snprintf` and so links all of musl's printf
+/// and float formatting (about 9 KiB; README, "Size"). Same results as musl's
+/// for the calling thread: ERANGE over 15 bytes, else `prctl(PR_SET_NAME)`.
+/// Another thread's name cannot be set here (ESRCH): its kernel tid is
+/// private to musl.
+///
+/// # Safety
+/// `name` must point to a NUL-terminated string (the C contract).
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pthread_setname_np(
+    thread: libc::pthread_t,
+    name: *const libc::c_char,
+) -> libc::c_int {
+    // SAFETY: `name` is NUL-terminated (above); prctl copies at most 16 bytes.
+    unsafe {
+        if libc::strnlen(name, 16) > 15 {
+            return libc::ERANGE;
+        }
+        if thread != libc::pthread_self() {
+            return libc::ESRCH;
+        }
+        if libc::prctl(libc::PR_SET_NAME, name as libc::c_ulong, 0, 0, 0) != 0 {
+            return *libc::__errno_location();
+        }
+    }
+    0
+}
