@@ -19,8 +19,9 @@ pub fn sort_by_key<T>(v: &mut [T], key: impl Fn(&T) -> u64) {
     }
     let (mut all_or, mut all_and) = (0u64, u64::MAX);
     for e in v.iter() {
-        all_or |= key(e);
-        all_and &= key(e);
+        let k = key(e);
+        all_or |= k;
+        all_and &= k;
     }
     msd(v, &key, all_or ^ all_and, 7);
 }
