@@ -406,6 +406,11 @@ mod tests {
         }
     }
 
+    /// `s` warned with a warning that `what` accepts (the list is printed if not).
+    fn assert_warned(s: &Snapshot, what: impl Fn(&Warning) -> bool) {
+        assert!(s.warnings.iter().any(what), "{:?}", s.warnings);
+    }
+
     fn fixture(name: &str) -> String {
         format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"))
     }
@@ -417,19 +422,15 @@ mod tests {
         let root = fixture("synth-malformed");
         let s = collected(&["--proc-root", &root, "-a"]);
         let tcp = format!("{root}/net/tcp").into_bytes();
-        assert!(
-            s.warnings.iter().any(|w| matches!(w,
+        assert_warned(&s, |w| {
+            matches!(w,
                 Warning::MalformedLine { path, line: 3, column: 7, expected }
-                    if *path == tcp && expected.contains("local ADDR:PORT"))),
-            "{:?}",
-            s.warnings
-        );
-        assert!(
-            s.warnings.iter().any(|w| matches!(w,
-                Warning::LineTooLong { path, line: 6, max: 4096 } if *path == tcp)),
-            "{:?}",
-            s.warnings
-        );
+                    if *path == tcp && expected.contains("local ADDR:PORT"))
+        });
+        assert_warned(&s, |w| {
+            matches!(w,
+                Warning::LineTooLong { path, line: 6, max: 4096 } if *path == tcp)
+        });
     }
 
     /// An unreadable passwd file is one typed warning with its path and error.
@@ -438,13 +439,11 @@ mod tests {
         let root = fixture("linux-6.18-x86_64");
         let missing = format!("{root}/no-such-passwd");
         let s = collected(&["--proc-root", &root, "-e", "--passwd", &missing]);
-        assert!(
-            s.warnings.iter().any(|w| matches!(w,
+        assert_warned(&s, |w| {
+            matches!(w,
                 Warning::NamesUnreadable { path, error, names: Names::Users }
-                    if *path == missing.as_bytes() && error.kind() == std::io::ErrorKind::NotFound)),
-            "{:?}",
-            s.warnings
-        );
+                    if *path == missing.as_bytes() && error.kind() == std::io::ErrorKind::NotFound)
+        });
     }
 
     /// `-s`'s counters are read by a job of each namespace (here through
@@ -544,12 +543,10 @@ mod tests {
             &[("100/ns/net", "net:[4026531840]"), ("self", "100")],
         );
         let s = collected(&["--proc-root", root.to_str().unwrap(), "-t"]);
-        assert!(
-            s.warnings.iter().any(|w| matches!(w,
-                Warning::NoReadPath { namespaces, .. } if *namespaces == ["blue"])),
-            "{:?}",
-            s.warnings
-        );
+        assert_warned(&s, |w| {
+            matches!(w,
+                Warning::NoReadPath { namespaces, .. } if *namespaces == ["blue"])
+        });
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -566,8 +563,8 @@ mod tests {
         .concat();
         let root = tree("warn-forged", &[("net/unix", &unix)], &[]);
         let s = collected(&["--proc-root", root.to_str().unwrap(), "-xa"]);
-        assert!(
-            s.warnings.iter().any(|w| matches!(
+        assert_warned(&s, |w| {
+            matches!(
                 w,
                 Warning::ForgedRows {
                     line: 4,
@@ -575,10 +572,8 @@ mod tests {
                     first: 2,
                     ..
                 }
-            )),
-            "{:?}",
-            s.warnings
-        );
+            )
+        });
         std::fs::remove_dir_all(&root).unwrap();
     }
 
