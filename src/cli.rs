@@ -6,270 +6,7 @@ use std::path::PathBuf;
 use crate::model::socket::{Family, Proto};
 use crate::parse::inet::ByteOrder;
 
-/// The listing's option blocks, shared by `--help` and `watch --help`.
-macro_rules! sockets_help {
-    () => {
-        "Sockets (ss-compatible; short flags combine: -tulnp):
-  -t, --tcp            TCP sockets
-  -u, --udp            UDP sockets
-  -w, --raw            raw sockets (the port is the IP protocol number)
-      --udplite        UDP-Lite sockets
-  -S, --sctp           SCTP endpoints (with -a also associations)
-  -0, --packet         packet sockets (sniffers, DHCP clients, LLDP daemons)
-  -x, --unix           unix sockets that can be reached by name (with -a: all)
-  -A, --query LIST     socket kinds, comma-separated: all, inet, tcp, udp,
-                       udplite, raw, sctp, packet, unix
-                       (no protocol flag: TCP and UDP)
-  -4, --ipv4           IPv4 only
-  -6, --ipv6           IPv6 only
-  -l, --listening      listening TCP and unconnected UDP/raw sockets (default)
-  -a, --all            sockets in every state
-      --exposed        only sockets another host could reach: reach is not
-                       'local' (loopback, a namespace with only lo, an address
-                       not configured); 'unknown' reach is listed, and said
-  -N, --netns NS       only namespace NS: a name in /run/netns, a path to an
-                       nsfs file, pid:PID, an inode number, 'self' or 'host';
-                       repeatable (default: every namespace)
-
-"
-    };
-}
-macro_rules! owners_help {
-    () => {
-        "Owners:
-  -p, --processes      show owning processes (the default; accepted for ss)
-      --no-processes   do not look up owners (skips the /proc/*/fd walk)
-
-"
-    };
-}
-macro_rules! system_help {
-    () => {
-        "System:
-      --proc-root DIR  read DIR instead of /proc (fixture trees, chroots)
-      --passwd FILE    user names from FILE instead of /etc/passwd
-      --group FILE     group names from FILE instead of /etc/group
-      --byte-order big|little
-                       byte order of the kernel that wrote the tables (default:
-                       this machine's; for captures from another architecture)
-  -h, --help           this help
-  -V, --version        version
-
-"
-    };
-}
-macro_rules! filter_help {
-    () => {
-        "Filter (ss's expressions; README, \"Filters\"):
-  FILTER               [state NAME | exclude NAME]... [EXPRESSION], as ss takes
-                       them: 'sport = :22', state established '( dport = :443
-                       or dport = :80 )', dst 10.0.0.0/8, src [::1]:8080
-                       sport, dport: = != < > <= >= (or eq ne lt gt le ge) a
-                       port, :port or a service name from /etc/services;
-                       src, dst: an address, prefix, [IPv6], ADDR:PORT, *:PORT;
-                       joined by and/&&, or/||, not/!, ( ), left to right
-                       states: established syn-sent syn-recv fin-wait-1
-                       fin-wait-2 time-wait unconnected close-wait last-ack
-                       listening closing; groups: all connected synchronized
-                       bucket big
-  -F, --filter FILE    read the filter from FILE ('#' starts a comment)
-
-"
-    };
-}
-
-pub const HELP: &str = concat!(
-    "\
-openports - which ports are open, who holds them, and which are reachable from
-other hosts, for every network namespace at once, read from /proc only.
-
-Usage: openports [OPTIONS] [FILTER]
-       openports watch [OPTIONS] [FILTER]  print sockets as they open and close
-       openports check POLICY [OPTIONS]   exit 1 if a listener is not allowed
-       openports baseline [OPTIONS]       print a policy allowing today's listeners
-       openports addresses [-N NS] [-j] [-H]  every namespace's interfaces and
-                                          addresses, with their class
-       openports COMMAND --help           the options of a command
-
-",
-    sockets_help!(),
-    owners_help!(),
-    "Output:
-  -n, --numeric        numeric output (always; accepted for ss)
-  -e, --extended       add uid, inode, exposure and reach (EXPOSURE/REACH:ADDRS),
-                       namespace, exe and command line
-  -H, --no-header      no header line
-  -j, --json           one JSON object per socket per line (NDJSON)
-      --format FMT     table (default), json, or prometheus (metrics for
-                       node_exporter's textfile collector)
-  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
-
-",
-    system_help!(),
-    filter_help!(),
-    "Summary:
-  -s, --summary        per namespace, ss -s's counts and the sockets of the
-                       tables by protocol and state; then listeners by reach,
-                       exposure, namespace and program (-j: NDJSON)
-      --by-process     one line per program: its pids, listening ports and the
-                       interfaces and addresses they can be reached on (-j:
-                       one object per program)
-
-Where flags differ from ss: -a with -l shows every state and -4 with -6 both
-families (in ss the last one wins); with neither -a, -l nor a state, listening
-sockets are listed (ss lists connected ones); 'state' replaces -l and -a.
-
-Exit status: 0 success (warnings may be printed), 1 check found violations,
-2 usage error, missing /proc, or an unusable policy.
-"
-);
-
-pub const WATCH_HELP: &str = concat!(
-    "\
-openports watch - poll every namespace and print sockets as they open and close.
-
-Usage: openports watch [OPTIONS] [FILTER]
-
-Watch (every namespace, also those that appear later):
-      --interval TIME  time between polls, default 2s (100ms to 24h: 500ms, 1m)
-      --changes-only   do not print what is there at the start ('present')
-      --policy POLICY  print only listeners the policy does not allow, as they
-                       appear ('violation'), and their 'closed'; exit status 0
-      --count N        stop after N polls
-                       events: present opened closed owners reach, with the
-                       Exposure column (exposure/reach:addresses); -j: one
-                       object per event with event, time (RFC 3339 UTC), socket.
-                       A socket that lives shorter than the interval can be
-                       missed. SIGINT, SIGTERM or a closed stdout end it (0).
-
-",
-    sockets_help!(),
-    owners_help!(),
-    "Output:
-  -n, --numeric        numeric output (always; accepted for ss)
-  -e, --extended       add uid, inode, exposure and reach, namespace, exe and
-                       command line
-  -H, --no-header      no header line
-  -j, --json           one JSON object per event per line (NDJSON)
-      --format FMT     table (default) or json
-
-",
-    system_help!(),
-    filter_help!(),
-    "Exit status: 0 when interrupted (SIGINT, SIGTERM), at --count or when stdout
-closes; 2 usage error, missing /proc, or an unusable policy.
-"
-);
-
-/// The options `check` and `baseline` share (their help texts end with it).
-macro_rules! selection_help {
-    () => {
-        "
-Sockets:
-  -t, --tcp            TCP sockets
-  -u, --udp            UDP sockets
-  -w, --raw            raw sockets
-      --udplite        UDP-Lite sockets
-  -S, --sctp           SCTP endpoints
-  -0, --packet         packet sockets
-  -x, --unix           unix sockets that can be reached by name
-  -A, --query LIST     socket kinds, comma-separated: all, inet, tcp, udp,
-                       udplite, raw, sctp, packet, unix
-                       (no protocol flag: TCP and UDP)
-  -4, --ipv4           IPv4 only
-  -6, --ipv6           IPv6 only
-  -N, --netns NS       only namespace NS (a name in /run/netns, a path to an
-                       nsfs file, pid:PID, an inode number, or 'self');
-                       repeatable; stale rules are then not reported
-      --include-loopback  check loopback listeners too
-
-Owners:
-  -p, --processes      look up owning processes (the default)
-      --no-processes   do not (rules naming a process are then an error)
-
-System:
-      --proc-root DIR  read DIR instead of /proc
-      --passwd FILE    user names from FILE instead of /etc/passwd
-      --group FILE     group names from FILE instead of /etc/group
-      --byte-order big|little
-                       byte order of the kernel that wrote the tables
-  -h, --help           this help
-  -V, --version        version
-"
-    };
-}
-
-pub const CHECK_HELP: &str = concat!(
-    "\
-openports check - compare every namespace's listeners with a policy.
-
-Usage: openports check POLICY [OPTIONS]
-
-POLICY is a file of lines 'allow PROTO PORTS [ADDRESS] [KEY=VALUE ...]'
-(README, \"Policies\"; '-' reads it from stdin). Listening TCP and unconnected
-UDP sockets are checked, loopback ones only with --include-loopback. Listeners
-no rule allows are violations: printed on stdout as the listing's table, exit
-status 1. Stale rules (rules that allowed nothing) and processes running a
-deleted executable are reported on stderr.
-
-Output:
-  -n, --numeric        numeric output (always; accepted for ss)
-  -e, --extended       add uid, inode, exposure, namespace, exe and command line
-  -H, --no-header      no header line
-  -j, --json           everything on stdout, one JSON object per line, told
-                       apart by \"kind\": violation, stale_rule, deleted_exe,
-                       and a final summary
-      --format FMT     table (default), json, or prometheus (every checked
-                       listener, the violations and their count)
-  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
-",
-    selection_help!(),
-    "
-Exit status: 0 every listener is allowed, 1 violations, 2 usage error, missing
-/proc, or a policy that cannot be read or parsed.
-"
-);
-
-pub const ADDRESSES_HELP: &str = "\
-openports addresses - every namespace's interfaces and addresses, with their
-class (what `ip -br addr` shows, for all namespaces, without iproute2).
-
-Usage: openports addresses [OPTIONS]
-
-Options:
-  -N, --netns NS       only namespace NS (a name in /run/netns, a path to an
-                       nsfs file, pid:PID, an inode number, or 'self');
-                       repeatable
-  -H, --no-header      no header line
-  -j, --json           one JSON object per address per line (NDJSON)
-      --format FMT     table (default) or json
-  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
-      --proc-root DIR  read DIR instead of /proc
-  -h, --help           this help
-  -V, --version        version
-
-Exit status: 0 success, 2 usage error, missing /proc or unknown namespace.
-";
-
-pub const BASELINE_HELP: &str = concat!(
-    "\
-openports baseline - print a policy allowing exactly today's listeners.
-
-Usage: openports baseline [OPTIONS]
-
-One rule per listener 'allow PROTO PORT ADDRESS NAMESPACE [comm=NAME]', sorted,
-with a header comment naming the host, the date (SOURCE_DATE_EPOCH overrides
-the clock) and the check command line with the same options. A later
-'openports check' against it reports what is new.
-
-Output:
-  -o, --output FILE    write to FILE atomically (a temporary file, renamed)
-",
-    selection_help!(),
-    "
-Exit status: 0 success, 2 usage error or missing /proc.
-"
-);
+use crate::help::Help;
 
 /// Which sockets by state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -390,7 +127,7 @@ impl Config {
 pub enum Parsed {
     Run(Config),
     /// The help text of the command given before `--help`.
-    Help(&'static str),
+    Help(Help),
     Version,
 }
 
@@ -520,12 +257,12 @@ where
             Long("policy") => watch_policy = Some(PathBuf::from(p.value()?)),
             Short('h') | Long("help") => {
                 return Ok(Parsed::Help(match cfg.command {
-                    _ if want_policy => CHECK_HELP,
-                    _ if watch => WATCH_HELP,
-                    Command::Check { .. } => CHECK_HELP,
-                    Command::Baseline => BASELINE_HELP,
-                    Command::Addresses => ADDRESSES_HELP,
-                    _ => HELP,
+                    _ if want_policy => Help::Check,
+                    _ if watch => Help::Watch,
+                    Command::Check { .. } => Help::Check,
+                    Command::Baseline => Help::Baseline,
+                    Command::Addresses => Help::Addresses,
+                    _ => Help::List,
                 }));
             }
             Short('V') | Long("version") => return Ok(Parsed::Version),
@@ -559,12 +296,13 @@ where
         return Err("check needs a POLICY file (see --help)".into());
     }
     let own_help = match cfg.command {
-        Command::Check { .. } => Some(("check", CHECK_HELP)),
-        Command::Baseline => Some(("baseline", BASELINE_HELP)),
+        Command::Check { .. } => Some(("check", Help::Check)),
+        Command::Baseline => Some(("baseline", Help::Baseline)),
         _ => None,
     };
     if let Some((name, help)) = own_help {
-        if let Some(f) = given.iter().find(|f| !help_lists(help, f)) {
+        let help = crate::help::text(help);
+        if let Some(f) = given.iter().find(|f| !help_lists(&help, f)) {
             if name == "baseline" && matches!(&f[..], "-j" | "--json" | "--format") {
                 return Err(
                     "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
@@ -920,8 +658,9 @@ mod tests {
             let e = parse_from(["baseline", f]).unwrap_err();
             assert!(e.contains("not JSON or metrics"), "{e}");
         }
-        assert!(help_lists(CHECK_HELP, "--format") && help_lists(CHECK_HELP, "-N"));
-        assert!(!help_lists(CHECK_HELP, "--check") && !help_lists(CHECK_HELP, "-s"));
+        let check = crate::help::text(Help::Check);
+        assert!(help_lists(&check, "--format") && help_lists(&check, "-N"));
+        assert!(!help_lists(&check, "--check") && !help_lists(&check, "-s"));
         // The listing takes them all.
         assert_eq!(cfg(&["-s", "sport", ":22"]).report, Report::Summary);
     }
@@ -934,18 +673,18 @@ mod tests {
         assert!(parse_from(["-N", "pid:x"]).is_err());
         assert!(parse_from(["--proc-root"]).is_err());
         assert!(parse_from(["--byte-order", "middle"]).is_err());
-        assert!(matches!(parse_from(["-h"]), Ok(Parsed::Help(HELP))));
+        assert!(matches!(parse_from(["-h"]), Ok(Parsed::Help(Help::List))));
         assert!(matches!(
             parse_from(["check", "--help"]),
-            Ok(Parsed::Help(CHECK_HELP))
+            Ok(Parsed::Help(Help::Check))
         ));
         assert!(matches!(
             parse_from(["check", "p", "-h"]),
-            Ok(Parsed::Help(CHECK_HELP))
+            Ok(Parsed::Help(Help::Check))
         ));
         assert!(matches!(
             parse_from(["baseline", "-h"]),
-            Ok(Parsed::Help(BASELINE_HELP))
+            Ok(Parsed::Help(Help::Baseline))
         ));
         assert!(parse_from(["--format", "xml"]).is_err());
         assert_eq!(cfg(&["--format", "prometheus"]).format, Format::Prometheus);

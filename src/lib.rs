@@ -21,6 +21,7 @@ pub mod cli;
 pub mod cmd;
 pub mod collect;
 pub mod error;
+pub mod help;
 pub mod model;
 pub mod parse;
 pub mod policy;

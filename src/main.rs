@@ -11,8 +11,8 @@ use openports::render::output::AtomicFile;
 fn main() -> ExitCode {
     let mut cfg = match cli::parse() {
         Ok(Parsed::Run(cfg)) => cfg,
-        Ok(Parsed::Help(text)) => {
-            let _ = io::stdout().write_all(text.as_bytes());
+        Ok(Parsed::Help(which)) => {
+            let _ = io::stdout().write_all(openports::help::text(which).as_bytes());
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
