@@ -123,6 +123,8 @@ impl Config {
 }
 
 /// What the user asked for, or an early exit.
+// One value per run, returned once: boxing the config would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Parsed {
     Run(Config),
