@@ -144,10 +144,58 @@ where
     I: IntoIterator,
     I::Item: Into<OsString>,
 {
-    parse_inner(args).map_err(|e| e.to_string())
+    parse_inner(args).map_err(|e| e.0)
 }
 
-fn parse_inner<I>(args: I) -> Result<Parsed, lexopt::Error>
+/// A command-line error's message. lexopt's errors are worded here, as
+/// lexopt words them, with values quoted by [`q`]: their own `Display` and
+/// `Box<dyn Error>` messages would link core's `Debug` for strings (and its
+/// Unicode tables) for that alone.
+#[derive(Debug)]
+struct Bad(String);
+
+impl From<String> for Bad {
+    fn from(s: String) -> Bad {
+        Bad(s)
+    }
+}
+
+impl From<&str> for Bad {
+    fn from(s: &str) -> Bad {
+        Bad(s.to_string())
+    }
+}
+
+impl From<lexopt::Error> for Bad {
+    fn from(e: lexopt::Error) -> Bad {
+        use lexopt::Error as E;
+        Bad(match e {
+            E::MissingValue { option: Some(o) } => format!("missing argument for option '{o}'"),
+            E::MissingValue { option: None } => "missing argument".to_string(),
+            E::UnexpectedOption(o) => format!("invalid option '{o}'"),
+            E::UnexpectedArgument(v) => format!("unexpected argument {}", q(v.as_encoded_bytes())),
+            E::UnexpectedValue { option, value } => format!(
+                "unexpected argument for option '{option}': {}",
+                q(value.as_encoded_bytes())
+            ),
+            E::NonUnicodeValue(v) => {
+                format!("argument is invalid unicode: {}", q(v.as_encoded_bytes()))
+            }
+            E::ParsingFailed { value, error } => {
+                format!("cannot parse argument {}: {error}", q(value.as_bytes()))
+            }
+            E::Custom(error) => error.to_string(),
+        })
+    }
+}
+
+/// A value from the command line in double quotes, escaped for a terminal
+/// (`\xNN` for bytes that are not UTF-8).
+fn q(v: &[u8]) -> String {
+    format!("\"{}\"", crate::render::escape::quoted(v))
+}
+
+fn parse_inner<I>(args: I) -> Result<Parsed, Bad>
 where
     I: IntoIterator,
     I::Item: Into<OsString>,
@@ -252,8 +300,9 @@ where
             Long("count") => {
                 count = Some(
                     p.value()?
-                        .parse()
-                        .map_err(|_| lexopt::Error::from("--count takes a number of polls"))?,
+                        .to_str()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or("--count takes a number of polls")?,
                 )
             }
             Long("policy") => watch_policy = Some(PathBuf::from(p.value()?)),
@@ -291,7 +340,7 @@ where
                 }
                 words.extend_from_slice(v.as_encoded_bytes());
             }
-            _ => return Err(arg.unexpected()),
+            _ => return Err(arg.unexpected().into()),
         }
     }
     if want_policy {
@@ -315,8 +364,8 @@ where
         }
         if !words.is_empty() {
             return Err(format!(
-                "{name} takes no filter expression ({:?}): the policy says what is allowed; -t, -u, -4, -6, -N choose what is read (see openports {name} --help)",
-                String::from_utf8_lossy(&words)
+                "{name} takes no filter expression ({}): the policy says what is allowed; -t, -u, -4, -6, -N choose what is read (see openports {name} --help)",
+                q(&words)
             )
             .into());
         }
@@ -384,7 +433,7 @@ fn help_lists(help: &str, flag: &str) -> bool {
 }
 
 /// ss's `-A` list: socket kinds, comma-separated.
-fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), lexopt::Error> {
+fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), Bad> {
     for kind in v.split(',') {
         match kind {
             "all" => protos.extend(Proto::EVERY),
@@ -404,7 +453,8 @@ fn query(v: &str, protos: &mut Vec<Proto>) -> Result<(), lexopt::Error> {
             "unix" => protos.push(Proto::Unix),
             _ => {
                 return Err(format!(
-                    "-A {kind:?}: not a socket kind (all, inet, tcp, udp, udplite, raw, sctp, packet, unix)"
+                    "-A {}: not a socket kind (all, inet, tcp, udp, udplite, raw, sctp, packet, unix)",
+                    q(kind.as_bytes())
                 )
                 .into());
             }
@@ -422,10 +472,11 @@ fn is_command(v: &std::ffi::OsStr) -> bool {
 
 /// `2`, `2s`, `0.5`, `500ms`, `1m`: from 100 ms to a day. By hand: parsing a
 /// float would pull in several KiB of code.
-fn duration(v: &OsString) -> Result<std::time::Duration, lexopt::Error> {
+fn duration(v: &OsString) -> Result<std::time::Duration, Bad> {
     let bad = || {
-        lexopt::Error::from(format!(
-            "--interval takes a duration from 100ms to 24h (2, 0.5s, 500ms, 1m), not {v:?}"
+        Bad(format!(
+            "--interval takes a duration from 100ms to 24h (2, 0.5s, 500ms, 1m), not {}",
+            q(v.as_encoded_bytes())
         ))
     };
     let t = v.to_str().ok_or_else(bad)?;
@@ -461,7 +512,7 @@ fn filter(
     families: &[Family],
     file: Option<PathBuf>,
     words: &[u8],
-) -> Result<crate::parse::ssfilter::Filter, lexopt::Error> {
+) -> Result<crate::parse::ssfilter::Filter, Bad> {
     let (name, text) = match file {
         Some(_) if !words.is_empty() => {
             return Err("give the filter either as arguments or with -F FILE, not both".into());
@@ -492,7 +543,7 @@ fn filter(
     crate::parse::ssfilter::parse(&text, only, &resolve).map_err(|e| format!("{name}:{e}").into())
 }
 
-fn ns_selector(v: &str) -> Result<NsSelector, lexopt::Error> {
+fn ns_selector(v: &str) -> Result<NsSelector, Bad> {
     if v == "self" {
         return Ok(NsSelector::SelfNs);
     }
@@ -503,13 +554,13 @@ fn ns_selector(v: &str) -> Result<NsSelector, lexopt::Error> {
         return pid
             .parse()
             .map(NsSelector::Pid)
-            .map_err(|_| format!("--netns pid:PID needs a process id, not {pid:?}").into());
+            .map_err(|_| format!("--netns pid:PID needs a process id, not {}", q(pid.as_bytes())).into());
     }
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return v
             .parse()
             .map(NsSelector::Inode)
-            .map_err(|_| format!("--netns inode {v:?} is out of range").into());
+            .map_err(|_| format!("--netns inode {} is out of range", q(v.as_bytes())).into());
     }
     if v.is_empty() {
         return Err("--netns needs a namespace".into());
