@@ -29,20 +29,23 @@ toolchain:
 	fi
 
 # The release binary is built with std recompiled for size (nightly
-# -Zbuild-std, std without its backtrace printer: 330 KiB instead of 630 KiB;
-# panics still print their message). The nightly toolchain comes with this
+# -Zbuild-std, std without its backtrace printer and panic messages: about
+# 400 KiB instead of 630 KiB). The nightly toolchain comes with this
 # kind of machine; rust-src and the musl target are installed when missing.
 # Without nightly (or with SMALL=0) the stable build is used and `make size`
 # says it is over budget. See the README, "Size".
 SMALL ?= 1
 NIGHTLY ?= nightly
 # optimize_for_size: std's size-optimised code paths (smaller sort and
-# formatting code; same results). -Zlocation-detail=none: panic messages keep
-# their text but say "<redacted>" instead of file:line:column, so no source
-# paths are stored. Appended to .cargo/config.toml's rustflags (--config
-# arrays are merged), nightly only. README, "Size".
+# formatting code; same results). -Cpanic=immediate-abort: a failed check
+# (a panic) runs a trap instruction instead of formatting a message, which
+# removes every panic message and the formatting behind them (26 KiB);
+# src/proc/sys.rs's trap handler says on stderr that openports failed, and
+# the signal then ends it as before. -Zlocation-detail=none: no source paths
+# are stored. Appended to .cargo/config.toml's rustflags (--config arrays are
+# merged), nightly only. README, "Size".
 BUILD_STD := -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-  --config 'target.$(TARGET).rustflags=["-Zlocation-detail=none"]'
+  --config 'target.$(TARGET).rustflags=["-Zlocation-detail=none","-Zunstable-options","-Cpanic=immediate-abort"]'
 
 build: toolchain
 	@set -e; \
@@ -56,7 +59,7 @@ build: toolchain
 	  echo "$(CARGO) +$(NIGHTLY) build --locked --release --target $(TARGET) $(BUILD_STD)"; \
 	  $(CARGO) +$(NIGHTLY) build --locked --release --target $(TARGET) $(BUILD_STD); \
 	else \
-	  [ "$(SMALL)" = 1 ] && echo "notice: no $(NIGHTLY) toolchain: building with the precompiled stable std (about 630 KiB instead of 330 KiB)" >&2; \
+	  [ "$(SMALL)" = 1 ] && echo "notice: no $(NIGHTLY) toolchain: building with the precompiled stable std (about 630 KiB instead of 400 KiB)" >&2; \
 	  echo "$(CARGO) build --locked --release --target $(TARGET)"; \
 	  $(CARGO) build --locked --release --target $(TARGET); \
 	fi

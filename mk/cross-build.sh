@@ -81,7 +81,8 @@ fi
 # build's (.cargo/config.toml and the Makefile's BUILD_STD): position-
 # dependent code (CROSS_RELOC, default static: no GOT indirection, no dynamic
 # relocations), no unwind tables (panic=abort, std without its backtrace
-# printer), panic locations redacted, and rust-lld's identical code folding,
+# printer), panics as trap instructions without messages (immediate-abort),
+# panic locations redacted, and rust-lld's identical code folding,
 # no page-aligned separate code segment, no build id. They are passed as
 # RUSTFLAGS, which replaces every config-file rustflags: .cargo/config.toml's
 # x86_64 flags do not leak into an x86_64 build made here (vm/helper), so the
@@ -89,6 +90,7 @@ fi
 reloc=${CROSS_RELOC:-static}
 flags="-C linker=rust-lld -C link-self-contained=no -C target-feature=$features"
 flags="$flags -C relocation-model=$reloc -C force-unwind-tables=no -Zlocation-detail=none"
+flags="$flags -Zunstable-options -Cpanic=immediate-abort"
 flags="$flags -C link-arg=--icf=all -C link-arg=-znoseparate-code -C link-arg=--build-id=none"
 
 # A static-pie link (the target's default where its spec says so, x86_64 and

@@ -551,10 +551,13 @@ fn ns_selector(v: &str) -> Result<NsSelector, Bad> {
         return Ok(NsSelector::Host);
     }
     if let Some(pid) = v.strip_prefix("pid:") {
-        return pid
-            .parse()
-            .map(NsSelector::Pid)
-            .map_err(|_| format!("--netns pid:PID needs a process id, not {}", q(pid.as_bytes())).into());
+        return pid.parse().map(NsSelector::Pid).map_err(|_| {
+            format!(
+                "--netns pid:PID needs a process id, not {}",
+                q(pid.as_bytes())
+            )
+            .into()
+        });
     }
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return v

@@ -9,6 +9,7 @@ use openports::render::escape::terminal as terminal_text;
 use openports::render::output::AtomicFile;
 
 fn main() -> ExitCode {
+    openports::proc::sys::report_traps();
     let mut cfg = match cli::parse() {
         Ok(Parsed::Run(cfg)) => cfg,
         Ok(Parsed::Help(which)) => {

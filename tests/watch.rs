@@ -284,6 +284,66 @@ fn sigint_sigterm_and_a_closed_stdout_end_it_with_status_0() {
     assert_eq!(run(&["watch", "--interval", "10ms"]).status.code(), Some(2));
 }
 
+/// The release build turns a failed check into a trap instruction
+/// (`-Cpanic=immediate-abort`): SIGILL or SIGTRAP. Whichever arrives, the
+/// handler says on stderr that openports failed, and the signal still ends
+/// the process (its status says so, as without the handler).
+#[test]
+fn a_trap_is_reported_on_stderr_and_still_kills() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let root = fixture();
+    for sig in [libc::SIGILL, libc::SIGTRAP] {
+        let mut cmd = common::command();
+        // No core file from the signal's default action.
+        // SAFETY: setrlimit is async-signal-safe; the struct is complete.
+        unsafe {
+            cmd.pre_exec(|| {
+                let none = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_CORE, &none);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .args(["watch", "--proc-root", &root, "-j", "--interval", "100ms"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first event: main has run and installed its handlers.
+        // Its stdout stays open until it has gone: watch ends on its own,
+        // with status 0, when its reader goes away.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert!(first.contains("\"present\""), "{first}");
+        // SAFETY: plain syscall on the process this test started.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        drop(out);
+        assert_eq!(status.signal(), Some(sig), "signal {sig}: {status:?}");
+        let line = err.lines().find(|l| l.contains("internal error"));
+        assert_eq!(
+            line,
+            Some(
+                "openports: internal error: a check in the program failed (a bug, or memory ran out); please report it with the command line and `openports --version`"
+            ),
+            "signal {sig}: {err}"
+        );
+    }
+}
+
 const LISTENER: &str = r#"
 import os, signal, socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

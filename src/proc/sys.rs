@@ -154,6 +154,32 @@ pub fn setns_net(ns: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// The release build has no panic messages (`-Cpanic=immediate-abort`,
+/// README "Size"): a failed check (index out of range, `unwrap` of
+/// nothing, memory exhausted) runs a trap instruction, SIGILL or SIGTRAP by
+/// architecture. This handler says so on stderr, then lets the signal kill
+/// the process as it would have (exit status, core dump).
+extern "C" fn on_trap(sig: libc::c_int) {
+    const MSG: &[u8] = b"openports: internal error: a check in the program failed (a bug, or memory ran out); please report it with the command line and `openports --version`\n";
+    // SAFETY: write, signal and raise are async-signal-safe; MSG is valid
+    // for its length. The raised signal stays pending (blocked while this
+    // handler runs) and kills the process with the default action when it
+    // returns, wherever the trap left the program counter.
+    unsafe {
+        libc::write(2, MSG.as_ptr().cast(), MSG.len());
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Install [`on_trap`] for SIGILL and SIGTRAP (first thing in `main`).
+pub fn report_traps() {
+    for sig in [libc::SIGILL, libc::SIGTRAP] {
+        // SAFETY: installs a handler that only makes async-signal-safe calls.
+        unsafe { libc::signal(sig, on_trap as *const () as libc::sighandler_t) };
+    }
+}
+
 /// Set by the SIGINT/SIGTERM handler that [`catch_terminate`] installs.
 static TERMINATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
