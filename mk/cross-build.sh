@@ -49,6 +49,10 @@ rustup run "$nightly" rustc --version >/dev/null 2>&1 \
 rustup component list --toolchain "$nightly" --installed 2>/dev/null | grep -q '^rust-src' \
   || rustup component add rust-src --toolchain "$nightly" \
   || die "could not install rust-src for $nightly (needed by -Zbuild-std)"
+# rust-objcopy (below, and make size) runs only with the llvm-tools component.
+rustup component list --toolchain "$nightly" --installed 2>/dev/null | grep -q '^llvm-tools' \
+  || rustup component add llvm-tools --toolchain "$nightly" \
+  || die "could not install llvm-tools for $nightly (rust-objcopy, to drop the sections a strip leaves)"
 
 # The C sysroot from Debian, once.
 sys=$here/target/cross-sysroot/$arch
@@ -120,3 +124,14 @@ env "RUSTFLAGS=$flags" \
   --manifest-path "$manifest" --target-dir "$tdir" \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size >&2 \
   || die "cargo build failed (see above)"
+
+# What the linker's strip leaves and nothing reads at run time (the kernel
+# loads segments, not sections): MIPS procedure descriptors (.pdr, about
+# 61 KiB on mipsel: LLVM writes one per function and has no option to
+# leave them out), the objects' .gnu.attributes and the compilers'
+# .comment. rust-objcopy is the toolchain's (llvm-tools, installed above).
+bin="$tdir/$triple/release/openports"
+host=$(rustup run "$nightly" rustc -vV | sed -n 's/^host: //p')
+objcopy="$(rustup run "$nightly" rustc --print sysroot)/lib/rustlib/$host/bin/rust-objcopy"
+"$objcopy" --remove-section=.pdr --remove-section=.gnu.attributes --remove-section=.comment "$bin" \
+  || die "$objcopy could not remove the sections a strip leaves from $bin"
