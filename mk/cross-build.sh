@@ -130,7 +130,9 @@ env "RUSTFLAGS=$flags" \
 # 61 KiB on mipsel: LLVM writes one per function and has no option to
 # leave them out), the objects' .gnu.attributes and the compilers'
 # .comment. rust-objcopy is the toolchain's (llvm-tools, installed above).
-bin="$tdir/$triple/release/openports"
+# The binary is named after the manifest's package (openports, or vm/helper's).
+name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$manifest" | head -1)
+bin="$tdir/$triple/release/$name"
 host=$(rustup run "$nightly" rustc -vV | sed -n 's/^host: //p')
 objcopy="$(rustup run "$nightly" rustc --print sysroot)/lib/rustlib/$host/bin/rust-objcopy"
 "$objcopy" --remove-section=.pdr --remove-section=.gnu.attributes --remove-section=.comment "$bin" \
