@@ -10,6 +10,9 @@
 //! d bytes back" (the copy may overlap what it writes). The texts must be
 //! ASCII, so every literal is below 0x80.
 
+#[path = "src/help/unpack.rs"]
+mod unpack;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -38,7 +41,11 @@ fn main() {
         "src/help: over 64 KiB of text"
     );
     let packed = pack(&all);
-    assert_eq!(unpack(&packed), all, "the help packer does not round-trip");
+    assert_eq!(
+        unpack::unpack(&packed, all.len()),
+        all,
+        "the help packer does not round-trip"
+    );
     let out = Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("help.rs");
     let code = format!(
         "/// The packed texts (build.rs).\nconst PACKED: &[u8; {}] = &{:?};\n\
@@ -102,27 +109,6 @@ fn pack(data: &[u8]) -> Vec<u8> {
             }
         }
         i += step;
-    }
-    out
-}
-
-/// The same decoder as src/help.rs's, to check the stream here.
-fn unpack(packed: &[u8]) -> Vec<u8> {
-    let mut out: Vec<u8> = Vec::new();
-    let mut i = 0;
-    while i < packed.len() {
-        let b = packed[i];
-        if b < 0x80 {
-            out.push(b);
-            i += 1;
-        } else {
-            let n = usize::from(b & 0x7f) + MIN;
-            let from = out.len() - usize::from(u16::from_le_bytes([packed[i + 1], packed[i + 2]]));
-            for k in from..from + n {
-                out.push(out[k]);
-            }
-            i += 3;
-        }
     }
     out
 }

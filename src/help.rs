@@ -4,6 +4,9 @@
 
 include!(concat!(env!("OUT_DIR"), "/help.rs"));
 
+mod unpack;
+use unpack::unpack;
+
 /// Which help text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Help {
@@ -20,32 +23,6 @@ pub fn text(which: Help) -> String {
     let (start, end) = SPANS[which as usize];
     // build.rs checks that the texts are ASCII.
     String::from_utf8_lossy(&all[start..end]).into_owned()
-}
-
-/// Decode the stream: a byte below 0x80 is a literal; `0x80 | (n - 4)`
-/// and a little-endian u16 distance copy n bytes from that far back.
-fn unpack(packed: &[u8], len: usize) -> Vec<u8> {
-    let mut out: Vec<u8> = Vec::with_capacity(len);
-    let mut i = 0;
-    while let Some(&b) = packed.get(i) {
-        if b < 0x80 {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let d = match packed.get(i + 1..i + 3) {
-            Some(&[lo, hi]) => usize::from(u16::from_le_bytes([lo, hi])),
-            _ => break,
-        };
-        let Some(from) = out.len().checked_sub(d) else {
-            break;
-        };
-        for k in from..from + usize::from(b & 0x7f) + 4 {
-            out.push(out[k]);
-        }
-        i += 3;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -78,8 +55,9 @@ mod tests {
     fn overlapping_copies_repeat_and_bad_streams_stop() {
         // "ab" then copy 6 from 2 back: the copy reads what it writes.
         assert_eq!(unpack(&[b'a', b'b', 0x82, 2, 0], 8), b"abababab");
-        // A distance beyond the start, or a cut-off token, ends the text.
+        // A distance of 0 or beyond the start, or a cut-off token, ends the text.
         assert_eq!(unpack(&[b'a', 0x80, 5, 0], 1), b"a");
+        assert_eq!(unpack(&[b'a', 0x80, 0, 0], 1), b"a");
         assert_eq!(unpack(&[b'a', 0x80, 1], 1), b"a");
     }
 }
