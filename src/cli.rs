@@ -1,4 +1,4 @@
-//! Command line: the lexopt loop, the help text, and `Args` → `Config`.
+//! Command line: the lexopt loop, its error messages, and `Args` → `Config` (the help texts are in src/help/, see `help.rs`).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
