@@ -39,3 +39,27 @@ pub enum Exit {
     /// Usage error or fatal error.
     Error = 2,
 }
+
+/// An `io::Error` of `kind` that reads `msg`. Not `io::Error::new(kind, msg)`
+/// with a string: that boxes std's private string error, whose `Debug`
+/// escapes every character and so links Unicode tables (README, "Size").
+pub fn io_error(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
+    io::Error::new(kind, Msg(msg.into()))
+}
+
+/// The message of an [`io_error`].
+struct Msg(String);
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Msg {}

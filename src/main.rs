@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal() && cfg.output.is_none();
     cfg.color = terminal
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && openports::proc::sys::getenv(c"NO_COLOR").is_none_or(|v| v.is_empty())
         && cfg.format == cli::Format::Table;
     cfg.summary = terminal;
     let mut err = io::stderr().lock();

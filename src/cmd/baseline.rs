@@ -150,9 +150,8 @@ fn hostname(root: &Path) -> String {
 /// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible output),
 /// else the system clock.
 fn now() -> u64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
+    crate::proc::sys::getenv(c"SOURCE_DATE_EPOCH")
+        .and_then(|s| std::str::from_utf8(&s).ok()?.trim().parse().ok())
         .unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)

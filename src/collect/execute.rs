@@ -8,6 +8,7 @@
 //! plan is complete. A panic in a worker is re-raised on the main thread.
 
 use std::collections::VecDeque;
+use std::io;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use super::assemble::Found;
@@ -19,7 +20,7 @@ use super::owners::{self, WalkPart};
 use super::plan::{Entry, Job, NetFile};
 use super::tables;
 use crate::model::socket::Socket;
-use crate::proc::ProcRoot;
+use crate::proc::{ProcRoot, sys};
 
 /// What every job may read.
 pub struct Ctx<'a> {
@@ -116,28 +117,20 @@ pub struct Findings {
 pub fn execute<T>(ctx: &Ctx<'_>, workers: usize, plan: impl FnOnce(&Queue) -> T) -> (T, Findings) {
     let queue = Queue::default();
     let walk = Mutex::new(WalkPart::default());
-    let (planned, found) = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers.max(1))
-            .map(|_| s.spawn(|| work(ctx, &queue, &walk)))
-            .collect();
+    let helper = || work(ctx, &queue, &walk);
+    // A helper that could not be started leaves its share to the others.
+    let ((planned, (mut found, mine)), helpers) = sys::beside(workers.max(1) - 1, &helper, || {
         let planned = {
             let _close = CloseOnDrop(&queue);
             plan(&queue)
         };
-        let (mut found, mine) = work(ctx, &queue, &walk);
-        let mut rows = vec![mine];
-        for h in helpers {
-            match h.join() {
-                Ok((f, r)) => {
-                    found.extend(f);
-                    rows.push(r);
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        (planned, (found, rows))
+        (planned, work(ctx, &queue, &walk))
     });
-    let (found, rows) = found;
+    let mut rows = vec![mine];
+    for (f, r) in helpers.into_iter().flatten() {
+        found.extend(f);
+        rows.push(r);
+    }
     let walk = walk.into_inner().unwrap_or_else(|p| p.into_inner());
     // In job order, each job's findings in the order the job made them.
     let mut by_job: Vec<Vec<Found>> = Vec::new();
@@ -225,33 +218,42 @@ fn entered(
     out: &mut Vec<Found>,
     rows: &mut Vec<Socket>,
 ) {
-    let (found, read) = std::thread::scope(|s| {
-        let h = s.spawn(|| {
-            let mut out = Vec::new();
-            let mut rows = Vec::new();
-            for t in targets {
-                match namespaces::enter(&t.nsfs, t.inode) {
-                    Ok(()) => {
-                        for &file in files {
-                            let dir = NetDir::Path("thread-self/net");
-                            read_file(ctx, &dir, t.ns, file, &mut out, &mut rows);
-                        }
+    let body = || {
+        let mut out = Vec::new();
+        let mut rows = Vec::new();
+        for t in targets {
+            match namespaces::enter(&t.nsfs, t.inode) {
+                Ok(()) => {
+                    for &file in files {
+                        let dir = NetDir::Path("thread-self/net");
+                        read_file(ctx, &dir, t.ns, file, &mut out, &mut rows);
                     }
-                    // Deleted since discovery (`ip netns del`: the mount point is
-                    // gone, or left as a plain file that is no namespace, or holds
-                    // another namespace now): skipped silently, like a vanished
-                    // process.
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINVAL)) => {}
-                    Err(e) => out.push(Found::NotEntered(t.ns, e)),
                 }
+                // Deleted since discovery (`ip netns del`: the mount point is
+                // gone, or left as a plain file that is no namespace, or holds
+                // another namespace now): skipped silently, like a vanished
+                // process.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EINVAL)) => {}
+                Err(e) => out.push(Found::NotEntered(t.ns, e)),
             }
-            (out, rows)
-        });
-        h.join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
-    out.extend(found);
-    rows.extend(read);
+        }
+        (out, rows)
+    };
+    match sys::beside(1, &body, || ()).1.pop() {
+        Some(Ok((found, read))) => {
+            out.extend(found);
+            rows.extend(read);
+        }
+        // No thread to enter them on (this one must stay where it is).
+        Some(Err(e)) => {
+            let code = e.raw_os_error().unwrap_or(libc::EAGAIN);
+            let lost = targets
+                .iter()
+                .map(|t| Found::NotEntered(t.ns, io::Error::from_raw_os_error(code)));
+            out.extend(lost);
+        }
+        None => {}
+    }
 }
 
 #[cfg(test)]

@@ -223,13 +223,12 @@ fn add_mounted(src: &ProcRoot, d: &mut Discovery) {
 /// as if gone).
 pub fn enter(path: &Path, inode: Option<u64>) -> io::Result<()> {
     use std::os::fd::AsFd;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::os::unix::fs::MetadataExt;
     // O_NONBLOCK: whatever is at the path now (a FIFO put there since
     // discovery) must not make open() wait; setns refuses anything but nsfs.
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
+    let f = std::fs::File::from(crate::proc::with_cstr(path, |c| {
+        sys::open(c, libc::O_RDONLY | libc::O_NONBLOCK)
+    })?);
     if inode.is_some_and(|i| f.metadata().map(|m| m.ino()).ok() != Some(i)) {
         return Err(io::Error::from_raw_os_error(libc::ENOENT));
     }

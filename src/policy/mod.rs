@@ -285,8 +285,8 @@ impl fmt::Display for Addr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Addr::Any => f.write_str("*"),
-            Addr::Ip(ip) => write!(f, "{ip}"),
-            Addr::Net(ip, len) => write!(f, "{ip}/{len}"),
+            Addr::Ip(ip) => f.write_str(&crate::render::addr_text(*ip)),
+            Addr::Net(ip, len) => write!(f, "{}/{len}", crate::render::addr_text(*ip)),
             Addr::Class(c) => f.write_str(c.name()),
         }
     }

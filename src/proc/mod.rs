@@ -30,7 +30,7 @@ impl ProcRoot {
         let root = root.into();
         let meta = fs::metadata(&root)?;
         if !meta.is_dir() {
-            return Err(io::Error::new(
+            return Err(crate::error::io_error(
                 io::ErrorKind::NotADirectory,
                 "not a directory",
             ));
@@ -144,7 +144,7 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
         sys::open(c, libc::O_RDONLY | libc::O_NONBLOCK)
     })?);
     if !f.metadata()?.is_file() {
-        return Err(io::Error::new(
+        return Err(crate::error::io_error(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
@@ -163,7 +163,7 @@ pub fn read_all_capped(r: impl Read, cap: u64) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     r.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
-        return Err(io::Error::new(
+        return Err(crate::error::io_error(
             io::ErrorKind::FileTooLarge,
             format!("larger than {} MiB", cap >> 20),
         ));
@@ -236,7 +236,7 @@ impl Dir {
         )?;
         let f = File::from(fd);
         if !f.metadata()?.is_file() {
-            return Err(io::Error::new(
+            return Err(crate::error::io_error(
                 io::ErrorKind::InvalidInput,
                 "not a regular file",
             ));
@@ -256,7 +256,7 @@ impl Dir {
 /// `name` NUL-terminated in `buf` (names below /proc/PID are short).
 /// Call `f` with `path` as a C string: on the stack when it is short (every
 /// path below /proc is), as std does, so that an open costs no allocation.
-fn with_cstr<T>(path: &Path, f: impl FnOnce(&CStr) -> io::Result<T>) -> io::Result<T> {
+pub fn with_cstr<T>(path: &Path, f: impl FnOnce(&CStr) -> io::Result<T>) -> io::Result<T> {
     let b = path.as_os_str().as_bytes();
     match short_cstr(b, &mut [0u8; 256]) {
         Ok(c) => f(c),

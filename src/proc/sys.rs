@@ -50,26 +50,44 @@ pub fn open_dir(path: &CStr) -> io::Result<OwnedFd> {
 /// `O_LARGEFILE` as musl adds it (a 32-bit build could not open a file over
 /// 2 GiB without it).
 pub fn open(path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    openat_raw(libc::AT_FDCWD, path, flags)
+    openat_raw(libc::AT_FDCWD, path, flags, 0)
+}
+
+/// `open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)`: a new file
+/// (never an existing one, nor what a symlink there points to), writable,
+/// with the umask's permissions. Not `std::fs::OpenOptions`, whose flag
+/// checks link std's boxed string errors (README, "Size").
+pub fn create_new(path: &CStr) -> io::Result<OwnedFd> {
+    openat_raw(
+        libc::AT_FDCWD,
+        path,
+        libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL,
+        0o666,
+    )
 }
 
 /// `openat(dir, name, flags | O_CLOEXEC)`: a path resolved relative to an open
 /// directory, so that what `dir` identified (a process's `/proc/PID`) is what
 /// is read, even if the name it was found by now means something else.
 pub fn openat(dir: BorrowedFd<'_>, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    openat_raw(dir.as_raw_fd(), name, flags)
+    openat_raw(dir.as_raw_fd(), name, flags, 0)
 }
 
-fn openat_raw(dir: libc::c_int, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: name is NUL-terminated; flags are plain constants; the mode
-    // argument is unused without O_CREAT.
+fn openat_raw(
+    dir: libc::c_int,
+    name: &CStr,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> io::Result<OwnedFd> {
+    // SAFETY: name is NUL-terminated; flags and mode are plain constants (the
+    // mode is used only with O_CREAT).
     let fd = unsafe {
         libc::syscall(
             libc::SYS_openat,
             libc::c_long::from(dir),
             name.as_ptr(),
             libc::c_long::from(flags | libc::O_CLOEXEC | libc::O_LARGEFILE),
-            0 as libc::c_long,
+            mode as libc::c_long,
         )
     };
     if fd < 0 {
@@ -136,6 +154,18 @@ pub fn kcmp_files(pid: u32, tid: u32) -> io::Result<bool> {
         return Err(io::Error::last_os_error());
     }
     Ok(r == 0)
+}
+
+/// The value of environment variable `name`, if set. libc's `getenv`
+/// without std's environment lock: openports never changes its environment,
+/// so nothing writes it while this reads (README, "Size").
+pub fn getenv(name: &CStr) -> Option<Vec<u8>> {
+    // SAFETY: name is NUL-terminated; getenv returns null or a NUL-terminated
+    // string in the environment, which no thread of this process modifies.
+    unsafe {
+        let v = libc::getenv(name.as_ptr());
+        (!v.is_null()).then(|| CStr::from_ptr(v).to_bytes().to_vec())
+    }
 }
 
 /// The effective uid of this process.
@@ -266,6 +296,96 @@ impl Terminate {
     }
 }
 
+/// A thread of [`beside`]: the function it runs, and what came of it, read
+/// only after the thread is joined.
+struct Helper<'a, A> {
+    f: &'a (dyn Fn() -> A + Sync),
+    out: Option<std::thread::Result<A>>,
+}
+
+extern "C" fn helper_start<A>(p: *mut libc::c_void) -> *mut libc::c_void {
+    // SAFETY: `p` is this thread's `Helper` in `beside`'s vector, which is
+    // neither moved nor read until this thread has been joined.
+    let h = unsafe { &mut *p.cast::<Helper<'_, A>>() };
+    h.out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(h.f)));
+    std::ptr::null_mut()
+}
+
+/// Joins its threads when dropped: at the end of [`beside`], and also when
+/// `main` unwinds (test builds), before what the threads borrow is gone.
+struct Joined(Vec<libc::pthread_t>);
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        for t in self.0.drain(..) {
+            // SAFETY: a thread started by `beside` and not joined yet.
+            unsafe { libc::pthread_join(t, std::ptr::null_mut()) };
+        }
+    }
+}
+
+/// Run `helper` on `n` new threads (2 MiB stacks, as std gives) while `main`
+/// runs on this one, then wait for all of them: `main`'s result and each
+/// helper's, in order, or the error that kept it from starting. A panic in
+/// a helper is raised again here (test builds; release builds abort).
+///
+/// This is `std::thread::scope` without std's thread start, which links a
+/// per-thread stack-overflow registry (a `BTreeMap`), thread names and spawn
+/// hooks, none of which openports uses (README, "Size").
+pub fn beside<A: Send, B>(
+    n: usize,
+    helper: &(dyn Fn() -> A + Sync),
+    main: impl FnOnce() -> B,
+) -> (B, Vec<io::Result<A>>) {
+    let mut helpers: Vec<Helper<'_, A>> = (0..n)
+        .map(|_| Helper {
+            f: helper,
+            out: None,
+        })
+        .collect();
+    let mut errors: Vec<Option<io::Error>> = (0..n).map(|_| None).collect();
+    let base = helpers.as_mut_ptr();
+    let mut joined = Joined(Vec::with_capacity(n));
+    // SAFETY: attr is initialised before use and destroyed after the last
+    // create; each thread gets a pointer to its own `Helper`, which outlives
+    // it (`joined` is dropped before `helpers` is read).
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let have_attr = libc::pthread_attr_init(&mut attr) == 0;
+        if have_attr {
+            libc::pthread_attr_setstacksize(&mut attr, 2 << 20);
+        }
+        let attr_ptr = if have_attr {
+            &attr as *const _
+        } else {
+            std::ptr::null()
+        };
+        for (i, error) in errors.iter_mut().enumerate() {
+            let mut t: libc::pthread_t = std::mem::zeroed();
+            let rc = libc::pthread_create(&mut t, attr_ptr, helper_start::<A>, base.add(i).cast());
+            match rc {
+                0 => joined.0.push(t),
+                _ => *error = Some(io::Error::from_raw_os_error(rc)),
+            }
+        }
+        if have_attr {
+            libc::pthread_attr_destroy(&mut attr);
+        }
+    }
+    let b = main();
+    drop(joined);
+    let results = helpers
+        .into_iter()
+        .zip(errors)
+        .map(|(h, e)| match (h.out, e) {
+            (Some(Ok(a)), _) => Ok(a),
+            (Some(Err(panic)), _) => std::panic::resume_unwind(panic),
+            (None, e) => Err(e.unwrap_or_else(|| io::Error::from_raw_os_error(libc::EAGAIN))),
+        })
+        .collect();
+    (b, results)
+}
+
 /// musl's `pthread_setname_np`, for the calling thread, which is the only one
 /// std names (`std::sys::thread::set_name` passes `pthread_self()`; openports
 /// names no thread, so it is never called here at all). Defined here so the
@@ -297,4 +417,50 @@ pub unsafe extern "C" fn pthread_setname_np(
         }
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The helpers run while `main` does (it waits for each of them to say
+    /// so), and their results come back in order, after `main`'s.
+    #[test]
+    fn beside_runs_helpers_alongside_main_and_returns_theirs_in_order() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let helper = || {
+            let me = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tx.send(me).unwrap();
+            me * 10
+        };
+        let (heard, helpers) = beside(3, &helper, || {
+            let mut heard: Vec<usize> = (0..3)
+                .map(|_| rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap())
+                .collect();
+            heard.sort_unstable();
+            heard
+        });
+        assert_eq!(heard, [0, 1, 2]);
+        let mut got: Vec<usize> = helpers.into_iter().map(Result::unwrap).collect();
+        got.sort_unstable();
+        assert_eq!(got, [0, 10, 20]);
+        let (_, none) = beside(0, &helper, || ());
+        assert!(none.is_empty());
+    }
+
+    /// A helper's panic reaches the caller, after every helper is joined.
+    #[test]
+    fn a_helper_panic_is_raised_on_the_caller() {
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let helper = || {
+            if done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                panic!("helper failed");
+            }
+        };
+        let r =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| beside(2, &helper, || ())));
+        assert!(r.is_err(), "the helper's panic was swallowed");
+        assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 }

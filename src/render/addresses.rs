@@ -56,7 +56,7 @@ fn rows(a: Option<&NsAddrs>) -> Vec<Row<'_>> {
 }
 
 fn addr_cell(x: &IfAddr) -> String {
-    let mut s = x.ip.to_string();
+    let mut s = super::addr_text(x.ip);
     if let Some(p) = x.prefix {
         s.push('/');
         super::push_u64(&mut s, p.into());
@@ -178,12 +178,13 @@ pub fn json(
             line.push_str(",\"addr\":");
             match x {
                 Some(x) => {
-                    let _ = write!(
-                        line,
-                        "\"{}\",\"family\":\"{}\",\"prefix\":",
-                        x.ip,
-                        if x.ip.is_ipv4() { "inet" } else { "inet6" }
-                    );
+                    line.push('"');
+                    super::push_ip(&mut line, x.ip);
+                    line.push_str(if x.ip.is_ipv4() {
+                        "\",\"family\":\"inet\",\"prefix\":"
+                    } else {
+                        "\",\"family\":\"inet6\",\"prefix\":"
+                    });
                     match x.prefix {
                         Some(p) => super::push_u64(&mut line, p.into()),
                         None => line.push_str("null"),

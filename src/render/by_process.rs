@@ -230,7 +230,7 @@ fn on_text(a: &IfAddr, cond: bool, port: Option<u16>) -> String {
     match port {
         Some(p) => super::push_endpoint(&mut s, &Endpoint { ip: a.ip, port: p }),
         None => {
-            let _ = write!(s, "{}", a.ip);
+            super::push_ip(&mut s, a.ip);
         }
     }
     if a.range {

@@ -14,7 +14,6 @@ pub mod summary;
 pub mod table;
 
 use crate::model::map::{ById, IdNames};
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::model::exposure::Exposure;
@@ -210,26 +209,19 @@ pub fn diag(err: &mut dyn std::io::Write, line: &str) {
 
 /// Address text without brackets (JSON `local_addr`).
 pub fn addr_text(ip: IpAddr) -> String {
-    ip.to_string()
+    let mut s = String::with_capacity(16);
+    push_ip(&mut s, ip);
+    s
 }
 
 /// `addr:port` as ss prints it: IPv6 in brackets, port 0 as `*`.
 pub fn push_endpoint(s: &mut String, e: &Endpoint) {
     match e.ip {
-        // By hand: core's Display for addresses goes through the formatting
-        // machinery, which cost more than parsing the row.
-        IpAddr::V4(a) => {
-            let [a, b, c, d] = a.octets();
-            push_u64(s, a.into());
-            s.push('.');
-            push_u64(s, b.into());
-            s.push('.');
-            push_u64(s, c.into());
-            s.push('.');
-            push_u64(s, d.into());
-        }
-        IpAddr::V6(a) => {
-            let _ = write!(s, "[{a}]");
+        IpAddr::V4(_) => push_ip(s, e.ip),
+        IpAddr::V6(_) => {
+            s.push('[');
+            push_ip(s, e.ip);
+            s.push(']');
         }
     }
     if e.port == 0 {
@@ -237,6 +229,63 @@ pub fn push_endpoint(s: &mut String, e: &Endpoint) {
     } else {
         s.push(':');
         push_u64(s, e.port.into());
+    }
+}
+
+/// An address as core's `Display` writes it (RFC 5952 for IPv6: lower-case
+/// hex, the first longest run of two or more zero groups as `::`, an
+/// IPv4-mapped address as `::ffff:a.b.c.d`), by hand: core's goes through
+/// the formatting machinery, which cost more than parsing the row, and its
+/// code is larger (README, "Size").
+pub fn push_ip(s: &mut String, ip: IpAddr) {
+    let v6 = match ip {
+        IpAddr::V4(a) => return push_v4(s, a.octets()),
+        IpAddr::V6(a) => a,
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        s.push_str("::ffff:");
+        return push_v4(s, v4.octets());
+    }
+    let g = v6.segments();
+    // The first longest run of zero groups: (start, length).
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, &x) in g.iter().enumerate() {
+        run = if x != 0 {
+            (i + 1, 0)
+        } else {
+            (run.0, run.1 + 1)
+        };
+        if run.1 > best.1 {
+            best = run;
+        }
+    }
+    let hex = |s: &mut String, groups: &[u16]| {
+        for (i, &x) in groups.iter().enumerate() {
+            if i > 0 {
+                s.push(':');
+            }
+            let digits = (16 - (x | 1).leading_zeros() as usize).div_ceil(4);
+            for k in (0..digits).rev() {
+                s.push(char::from(
+                    b"0123456789abcdef"[usize::from(x >> (4 * k)) & 15],
+                ));
+            }
+        }
+    };
+    if best.1 > 1 {
+        hex(s, &g[..best.0]);
+        s.push_str("::");
+        hex(s, &g[best.0 + best.1..]);
+    } else {
+        hex(s, &g);
+    }
+}
+
+fn push_v4(s: &mut String, [a, b, c, d]: [u8; 4]) {
+    push_u64(s, a.into());
+    for x in [b, c, d] {
+        s.push('.');
+        push_u64(s, x.into());
     }
 }
 
@@ -289,6 +338,16 @@ mod tests {
             ("::", 0),
             ("::ffff:127.0.0.1", 22),
             ("fe80::1", 443),
+            ("::1", 53),
+            ("::127.0.0.1", 53),
+            ("1::", 2),
+            ("1:0:0:2::3", 2),
+            ("1:0:2:0:3:0:4:0", 2),
+            ("2001:db8:0:0:1:0:0:1", 80),
+            ("2001:db8:85a3:8d3:1319:8a2e:370:7348", 443),
+            ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1),
+            ("0:0:1::", 1),
+            ("a:b0:c00:d000::", 1),
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             let mut s = String::new();
@@ -300,6 +359,7 @@ mod tests {
                 (IpAddr::V6(a), p) => format!("[{a}]:{p}"),
             };
             assert_eq!(s, want);
+            assert_eq!(addr_text(ip), ip.to_string());
         }
         for v in [0u64, 9, 10, 4294967295, u64::MAX] {
             let mut s = String::new();

@@ -20,7 +20,7 @@ impl AtomicFile {
     /// collector ignores it.
     pub fn create(dest: &Path) -> io::Result<AtomicFile> {
         let Some(name) = dest.file_name() else {
-            return Err(io::Error::new(
+            return Err(crate::error::io_error(
                 io::ErrorKind::InvalidInput,
                 "not a file name",
             ));
@@ -29,7 +29,7 @@ impl AtomicFile {
         t.push(name);
         t.push(format!(".{}.tmp", std::process::id()));
         let tmp = dest.with_file_name(t);
-        let file = File::options().write(true).create_new(true).open(&tmp)?;
+        let file = File::from(crate::proc::with_cstr(&tmp, crate::proc::sys::create_new)?);
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),

@@ -25,8 +25,12 @@ pub fn summary(c: &Snapshot, view: &View<'_>) -> String {
             let (r, _) = ctx.of(&SockRef::of(s), &mut |a, _, _| {
                 if a.class == Exposure::Public {
                     let t = match &a.iface {
-                        Some(i) => format!("{} ({})", a.ip, super::escape::terminal(i.as_bytes())),
-                        None => a.ip.to_string(),
+                        Some(i) => format!(
+                            "{} ({})",
+                            super::addr_text(a.ip),
+                            super::escape::terminal(i.as_bytes())
+                        ),
+                        None => super::addr_text(a.ip),
                     };
                     if !public.contains(&t) {
                         public.push(t);

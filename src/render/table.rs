@@ -189,7 +189,7 @@ fn push_exposure(v: &View<'_>, s: &Socket, out: &mut String) {
                 &crate::model::socket::Endpoint { ip: a.ip, port: *p },
             ),
             None => {
-                let _ = write!(list, "{}", a.ip);
+                super::push_ip(&mut list, a.ip);
             }
         }
         if a.range {
