@@ -1,23 +1,25 @@
 //! Thin binary: parse arguments, run, map the outcome to an exit status.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use openports::cli::{self, Parsed};
 use openports::error::{Error, Exit};
+use openports::proc::sys::{self, Stdout};
 use openports::render::escape::terminal as terminal_text;
 use openports::render::output::AtomicFile;
 
 fn main() -> ExitCode {
-    openports::proc::sys::report_traps();
+    sys::report_traps();
     let mut cfg = match cli::parse() {
         Ok(Parsed::Run(cfg)) => cfg,
         Ok(Parsed::Help(which)) => {
-            let _ = io::stdout().write_all(openports::help::text(which).as_bytes());
+            let _ = Stdout.write_all(openports::help::text(which).as_bytes());
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
-            println!("openports {}", env!("CARGO_PKG_VERSION"));
+            let _ =
+                Stdout.write_all(concat!("openports ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -25,10 +27,9 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Error as u8);
         }
     };
-    let stdout = io::stdout();
-    let terminal = stdout.is_terminal() && cfg.output.is_none();
+    let terminal = sys::stdout_is_terminal() && cfg.output.is_none();
     cfg.color = terminal
-        && openports::proc::sys::getenv(c"NO_COLOR").is_none_or(|v| v.is_empty())
+        && sys::getenv(c"NO_COLOR").is_none_or(|v| v.is_empty())
         && cfg.format == cli::Format::Table;
     cfg.summary = terminal;
     let mut err = io::stderr().lock();
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
             ))),
         },
         None => {
-            let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+            let mut out = io::BufWriter::with_capacity(64 * 1024, Stdout);
             openports::run(&cfg, &mut out, &mut err)
         }
     };

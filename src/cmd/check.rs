@@ -43,7 +43,7 @@ fn read_policy(path: &Path, name: &str) -> Result<Vec<u8>, Error> {
     // `-` is stdin, whatever it is (a pipe, a terminal); a named policy must be
     // a regular file: a FIFO would hang the run, a device never end.
     let r = if path == Path::new("-") {
-        read_all_capped(io::stdin().lock(), MAX_POLICY)
+        crate::proc::sys::stdin_file().and_then(|f| read_all_capped(f, MAX_POLICY))
     } else {
         read_regular(path, MAX_POLICY)
     };

@@ -168,6 +168,54 @@ pub fn getenv(name: &CStr) -> Option<Vec<u8>> {
     }
 }
 
+/// Standard output as the bare file descriptor 1, which the program buffers
+/// itself (a `BufWriter`): not std's `Stdout`, a locked line buffer behind
+/// a lazily made global, whose code the static link would carry along
+/// (README, "Size"). Like std's, a closed fd 1 (EBADF) swallows the output.
+pub struct Stdout;
+
+impl io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            // SAFETY: buf is valid for reads of its length.
+            let n =
+                unsafe { libc::write(1, buf.as_ptr().cast(), buf.len().min(isize::MAX as usize)) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => {}
+                Some(libc::EBADF) => return Ok(buf.len()),
+                _ => return Err(e),
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Standard input as a file of its own (a duplicate of fd 0), read like any other
+/// file: not std's `Stdin`, whose locked buffer the static link would carry
+/// along (README, "Size").
+pub fn stdin_file() -> io::Result<std::fs::File> {
+    // SAFETY: F_DUPFD_CLOEXEC takes and returns plain fds.
+    let fd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just made by us and is owned by nobody else.
+    Ok(std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
+}
+
+/// Whether standard output is a terminal.
+pub fn stdout_is_terminal() -> bool {
+    // SAFETY: isatty only inspects the fd.
+    unsafe { libc::isatty(1) == 1 }
+}
+
 /// The effective uid of this process.
 pub fn geteuid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
