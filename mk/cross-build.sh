@@ -87,7 +87,10 @@ fi
 # relocations), no unwind tables (panic=abort, std without its backtrace
 # printer), panics as trap instructions without messages (immediate-abort),
 # panic locations redacted, and rust-lld's identical code folding,
-# no page-aligned separate code segment, no build id. They are passed as
+# no page-aligned separate code segment, no RELRO segment (musl's static
+# start never write-protects it; lld placed the TLS template so that the
+# armv7 file got a 64 KiB hole before it: 326,180 bytes instead of
+# 260,524), no build id. They are passed as
 # RUSTFLAGS, which replaces every config-file rustflags: .cargo/config.toml's
 # x86_64 flags do not leak into an x86_64 build made here (vm/helper), so the
 # crt objects below always match the code model.
@@ -95,7 +98,7 @@ reloc=${CROSS_RELOC:-static}
 flags="-C linker=rust-lld -C link-self-contained=no -C target-feature=$features"
 flags="$flags -C relocation-model=$reloc -C force-unwind-tables=no -Zlocation-detail=none"
 flags="$flags -Zunstable-options -Cpanic=immediate-abort"
-flags="$flags -C link-arg=--icf=all -C link-arg=-znoseparate-code -C link-arg=--build-id=none"
+flags="$flags -C link-arg=--icf=all -C link-arg=-znoseparate-code -C link-arg=-znorelro -C link-arg=--build-id=none"
 
 # A static-pie link (the target's default where its spec says so, x86_64 and
 # s390x, unless CROSS_RELOC=static) needs rcrt1.o, which relocates the
