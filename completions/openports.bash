@@ -37,7 +37,7 @@ _openports() {
     local check_opts="$common $output --include-loopback"
     local baseline_opts="$common --include-loopback"
     local addresses_opts='-N --netns -H --no-header -j --json --format -o --output
-        --proc-root -h --help -V --version'
+        --proc-root --byte-order -h --help -V --version'
     local commands='list watch check baseline addresses'
 
     case $prev in

@@ -72,7 +72,7 @@ complete -c openports -n 'not __openports_is watch' -s o -l output -r -F -d 'wri
 complete -c openports -l proc-root -x -a '(__fish_complete_directories)' -d 'read DIR instead of /proc'
 complete -c openports -n 'not __openports_is addresses' -l passwd -r -F -d 'user names from FILE'
 complete -c openports -n 'not __openports_is addresses' -l group -r -F -d 'group names from FILE'
-complete -c openports -n 'not __openports_is addresses' -l byte-order -x -a 'big little' -d 'byte order of the tables'
+complete -c openports -l byte-order -x -a 'big little' -d 'byte order of the tables'
 complete -c openports -s h -l help -d 'print help'
 complete -c openports -s V -l version -d 'print version'
 # addresses (its other flags are with every command above)

@@ -352,15 +352,14 @@ where
         _ => None,
     };
     if let Some((name, help)) = own_help {
-        let help = crate::help::text(help);
-        if let Some(f) = given.iter().find(|f| !help_lists(&help, f)) {
+        if let Some(f) = unlisted(help, &given) {
             if name == "baseline" && matches!(&f[..], "-j" | "--json" | "--format") {
                 return Err(
                     "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
                         .into(),
                 );
             }
-            return Err(format!("{name} does not take {f} (see openports {name} --help)").into());
+            return Err(not_taken(name, f));
         }
         if !words.is_empty() {
             return Err(format!(
@@ -413,8 +412,37 @@ where
             return Err(m.into());
         }
     }
+    // watch and addresses, too, take only the flags their --help lists
+    // (checked after the messages above, which say more for -o and --format).
+    let own_help = match cfg.command {
+        Command::Watch(_) => Some(("watch", Help::Watch)),
+        Command::Addresses => Some(("addresses", Help::Addresses)),
+        _ => None,
+    };
+    if let Some((name, help)) = own_help {
+        if let Some(f) = unlisted(help, &given) {
+            return Err(not_taken(name, f));
+        }
+        if name == "addresses" && !words.is_empty() {
+            return Err(format!(
+                "addresses takes no filter expression ({}): -N chooses the namespaces (see openports addresses --help)",
+                q(&words)
+            )
+            .into());
+        }
+    }
     cfg.filter = Box::new(filter(&cfg.protos, &cfg.families, filter_file, &words)?);
     Ok(Parsed::Run(cfg))
+}
+
+/// The first of the `given` flags that the `help` text does not list.
+fn unlisted(help: Help, given: &[String]) -> Option<&String> {
+    let help = crate::help::text(help);
+    given.iter().find(|f| !help_lists(&help, f))
+}
+
+fn not_taken(name: &str, flag: &str) -> Bad {
+    format!("{name} does not take {flag} (see openports {name} --help)").into()
 }
 
 /// Whether `help` lists `flag` (`-t` or `--tcp`) in one of its option lines
@@ -719,6 +747,55 @@ mod tests {
         assert!(!help_lists(&check, "--check") && !help_lists(&check, "-s"));
         // The listing takes them all.
         assert_eq!(cfg(&["-s", "sport", ":22"]).report, Report::Summary);
+    }
+
+    #[test]
+    fn watch_and_addresses_take_only_the_flags_their_help_lists() {
+        for args in [
+            &["watch", "-s"][..],
+            &["watch", "--by-process"],
+            &["watch", "--summary"],
+            &["addresses", "-t"],
+            &["addresses", "-a"],
+            &["addresses", "-e"],
+            &["addresses", "-F", "f"],
+            &["addresses", "--passwd", "f"],
+        ] {
+            let e = parse_from(args.iter().copied()).unwrap_err();
+            assert!(e.contains("does not take"), "{args:?}: {e}");
+        }
+        // The more telling messages come first.
+        let e = parse_from(["watch", "-o", "f"]).unwrap_err();
+        assert!(e.contains("no -o"), "{e}");
+        let e = parse_from(["addresses", "--format", "prometheus"]).unwrap_err();
+        assert!(e.contains("not metrics"), "{e}");
+        let e = parse_from(["addresses", "sport", ":22"]).unwrap_err();
+        assert!(e.contains("no filter expression"), "{e}");
+        // What their help lists works.
+        let w = cfg(&[
+            "watch",
+            "-tulnpe",
+            "-H",
+            "--interval",
+            "1s",
+            "--passwd",
+            "p",
+            "sport",
+            ":22",
+        ]);
+        assert!(matches!(w.command, Command::Watch(_)) && w.extended && !w.header);
+        let a = cfg(&[
+            "addresses",
+            "-j",
+            "-H",
+            "-N",
+            "self",
+            "--byte-order",
+            "big",
+            "-o",
+            "f",
+        ]);
+        assert!(a.command == Command::Addresses && a.byte_order == ByteOrder::Big);
     }
 
     #[test]
