@@ -234,8 +234,8 @@ where
     let (mut interval, mut changes_only, mut watch_policy) = (None, false, None);
     let mut count: Option<u64> = None;
     let mut watch = false;
-    // Every flag given, as `-x` or `--long`: check and baseline take only
-    // those their --help lists.
+    // Every flag given, as `-x` or `--long`: every command but the listing
+    // takes only those its --help lists.
     let mut given: Vec<String> = Vec::new();
     while let Some(arg) = p.next()? {
         match &arg {
@@ -346,29 +346,6 @@ where
     if want_policy {
         return Err("check needs a POLICY file (see --help)".into());
     }
-    let own_help = match cfg.command {
-        Command::Check { .. } => Some(("check", Help::Check)),
-        Command::Baseline => Some(("baseline", Help::Baseline)),
-        _ => None,
-    };
-    if let Some((name, help)) = own_help {
-        if let Some(f) = unlisted(help, &given) {
-            if name == "baseline" && matches!(&f[..], "-j" | "--json" | "--format") {
-                return Err(
-                    "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
-                        .into(),
-                );
-            }
-            return Err(not_taken(name, f));
-        }
-        if !words.is_empty() {
-            return Err(format!(
-                "{name} takes no filter expression ({}): the policy says what is allowed; -t, -u, -4, -6, -N choose what is read (see openports {name} --help)",
-                q(&words)
-            )
-            .into());
-        }
-    }
     if protos.is_empty() {
         protos = vec![Proto::Tcp, Proto::Udp];
     }
@@ -412,20 +389,35 @@ where
             return Err(m.into());
         }
     }
-    // watch and addresses, too, take only the flags their --help lists
+    // Each command but the listing takes only the flags its --help lists
     // (checked after the messages above, which say more for -o and --format).
     let own_help = match cfg.command {
+        Command::List => None,
+        Command::Check { .. } => Some(("check", Help::Check)),
+        Command::Baseline => Some(("baseline", Help::Baseline)),
         Command::Watch(_) => Some(("watch", Help::Watch)),
         Command::Addresses => Some(("addresses", Help::Addresses)),
-        _ => None,
     };
     if let Some((name, help)) = own_help {
-        if let Some(f) = unlisted(help, &given) {
-            return Err(not_taken(name, f));
+        let help = crate::help::text(help);
+        if let Some(f) = given.iter().find(|f| !help_lists(&help, f)) {
+            if name == "baseline" && matches!(&f[..], "-j" | "--json" | "--format") {
+                return Err(
+                    "baseline writes a policy file, not JSON or metrics: drop -j/--format (see --help)"
+                        .into(),
+                );
+            }
+            return Err(format!("{name} does not take {f} (see openports {name} --help)").into());
         }
-        if name == "addresses" && !words.is_empty() {
+        // watch takes a filter expression; the others none.
+        let what_chooses = match name {
+            "watch" => None,
+            "addresses" => Some("-N chooses the namespaces"),
+            _ => Some("the policy says what is allowed; -t, -u, -4, -6, -N choose what is read"),
+        };
+        if let Some(why) = what_chooses.filter(|_| !words.is_empty()) {
             return Err(format!(
-                "addresses takes no filter expression ({}): -N chooses the namespaces (see openports addresses --help)",
+                "{name} takes no filter expression ({}): {why} (see openports {name} --help)",
                 q(&words)
             )
             .into());
@@ -433,16 +425,6 @@ where
     }
     cfg.filter = Box::new(filter(&cfg.protos, &cfg.families, filter_file, &words)?);
     Ok(Parsed::Run(cfg))
-}
-
-/// The first of the `given` flags that the `help` text does not list.
-fn unlisted(help: Help, given: &[String]) -> Option<&String> {
-    let help = crate::help::text(help);
-    given.iter().find(|f| !help_lists(&help, f))
-}
-
-fn not_taken(name: &str, flag: &str) -> Bad {
-    format!("{name} does not take {flag} (see openports {name} --help)").into()
 }
 
 /// Whether `help` lists `flag` (`-t` or `--tcp`) in one of its option lines
